@@ -71,7 +71,7 @@ static const KeySpec station_keys[] = {
   { "engine.rate", KEY_INT, FALSE, 8000, 192000, NULL, 48000, G_STRUCT_OFFSET(LoaConfig, sample_rate), NULL },
   { "engine.channels", KEY_INT, FALSE, 1, 8, NULL, 2, G_STRUCT_OFFSET(LoaConfig, channels), NULL },
   { "engine.prepare_seconds", KEY_INT, FALSE, 1, 60, NULL, 3, G_STRUCT_OFFSET(LoaConfig, prepare_seconds), NULL },
-  { "engine.latency_ms", KEY_INT, FALSE, 20, 1000, NULL, 100, G_STRUCT_OFFSET(LoaConfig, latency_ms), NULL },
+  { "engine.latency_ms", KEY_INT, FALSE, 0, 2000, NULL, 0, G_STRUCT_OFFSET(LoaConfig, latency_ms), NULL },
 };
 
 static const KeySpec line_keys[] = {

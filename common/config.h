@@ -40,7 +40,7 @@ typedef struct {
   int sample_rate;        /* engine.rate: the rate every line runs at */
   int channels;           /* engine.channels: channels of every line */
   int prepare_seconds;    /* engine.prepare_seconds: how far ahead airings are prepared */
-  int latency_ms;         /* engine.latency_ms: fixed pipeline latency */
+  int latency_ms;         /* engine.latency_ms: fixed pipeline latency, 0 = what the pipeline needs */
   GPtrArray *warnings;    /* char *, "file:line: message", for the caller to print */
 } LoaConfig;
 

@@ -11,6 +11,7 @@ typedef struct {
   char *key;
   char *header;
   LoaColumnType type;
+  gboolean hidden_in_table;
 } Column;
 
 struct LoaTable {
@@ -67,8 +68,15 @@ void
 loa_table_add_column(LoaTable *table, const char *key, const char *header, LoaColumnType type)
 {
   g_return_if_fail(table->rows->len == 0);
-  Column column = { g_strdup(key), g_strdup(header), type };
+  Column column = { g_strdup(key), g_strdup(header), type, FALSE };
   g_array_append_val(table->columns, column);
+}
+
+void
+loa_table_hide_in_table(LoaTable *table, guint column)
+{
+  g_return_if_fail(column < table->columns->len);
+  g_array_index(table->columns, Column, column).hidden_in_table = TRUE;
 }
 
 void
@@ -164,6 +172,8 @@ format_table(const LoaTable *table, GString *out)
     GPtrArray *row = r >= 0 ? g_ptr_array_index(table->rows, r) : NULL;
     GString *line = g_string_new(NULL);
     for (guint c = 0; c < n; c++) {
+      if (g_array_index(table->columns, Column, c).hidden_in_table)
+        continue;
       const char *text = row != NULL ? row->pdata[c]
                                      : g_array_index(table->columns, Column, c).header;
       if (text == NULL)

@@ -32,6 +32,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaTable, loa_table_free)
 /* key: JSON/CSV name; header: the human table's heading (translated). */
 void loa_table_add_column(LoaTable *table, const char *key, const char *header, LoaColumnType type);
 
+/* Leaves the column out of the human table (JSON and CSV keep it). */
+void loa_table_hide_in_table(LoaTable *table, guint column);
+
 /* Starts a row; then loa_table_set() fills cells by column index. Unset cells
  * are null in JSON and empty elsewhere. The table copies the text. */
 void loa_table_add_row(LoaTable *table);

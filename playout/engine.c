@@ -1,1 +1,873 @@
-/* placeholder: being written */
+/* One line's playout pipeline and the exact placement of spots on it
+ * (see engine.h for the shape and the threading contract). */
+#define G_LOG_DOMAIN "loa-engine"
+
+#include "engine.h"
+
+#include "airlog.h"
+#include "i18n.h"
+#include "loa-time.h"
+#include "output.h"
+
+#include <gst/audio/audio.h>
+#include <gst/gst.h>
+
+G_DEFINE_QUARK(loa-engine-error-quark, loa_engine_error)
+
+/* The mixer waits this long for inputs that have no data yet: it is the time a
+ * following spot has to deliver its first buffer after the previous spot's
+ * end became known. Part of the fixed pipeline latency. */
+#define MIXER_LATENCY (100 * GST_MSECOND)
+/* A spot released behind the mixer's output position would be clipped; it is
+ * moved to that position + RELEASE_MARGIN instead (and its start says so). */
+#define RELEASE_MARGIN (20 * GST_MSECOND)
+/* Completion waits this long after the last sample's render time. */
+#define RENDER_SLACK_MS 50
+
+typedef enum {
+  BRANCH_PREPARING,  /* decoding towards its first buffer */
+  BRANCH_READY,      /* first buffer held at the branch's output */
+  BRANCH_RELEASED,   /* offset set, data flowing into the mixer */
+  BRANCH_ENDED,      /* EOS reached the mixer; waiting for the render */
+  BRANCH_FINISHED,   /* finished() called */
+} BranchState;
+
+typedef struct Branch Branch;
+
+struct Branch {
+  LoaEngine *engine;
+  guint serial;
+  char *path;
+  gpointer data;              /* caller's handle */
+  Branch *prev, *next;        /* sequence order; NULL at the ends (engine lock) */
+
+  GstElement *bin;
+  GstElement *convert;        /* decodebin's audio pad links here */
+  GstPad *hold_pad;           /* capsfilter src: where the first buffer waits */
+  GstPad *ghost;              /* bin src, offset applied here */
+  GstPad *mixer_pad;          /* request pad on the mixer */
+
+  /* Under engine->lock: */
+  BranchState state;
+  gboolean release_requested; /* target_rt is valid; release when ready */
+  gboolean cancelled;         /* being torn down: drop data, never block */
+  GstClockTime target_rt;     /* running time of the first sample */
+  gboolean have_first;
+  GstClockTime first_rt;      /* measured at the mixer input */
+  GstClockTime end_rt;        /* end of the last buffer seen at the mixer input */
+  guint64 frames;
+  GstSegment segment;         /* the mixer pad's current segment */
+  gboolean audio_linked;      /* decodebin exposed an audio pad */
+
+  guint completion_source;    /* main context timeout, 0 if none */
+};
+
+struct LoaEngine {
+  char *line_id;
+  int rate;
+  int channels;
+  GstClockTime latency;       /* fixed pipeline latency, read once when running */
+  GstElement *pipeline;
+  GstElement *mixer;
+  GstCaps *caps;              /* the line's raw format */
+  GstClockTime base_time;
+  gboolean running;
+  gboolean stopped;
+  guint bus_watch;
+  guint serial;
+  LoaEngineCallbacks callbacks;
+  gpointer user_data;
+
+  GMutex lock;
+  GCond cond;                 /* wakes held branches (release or cancel) */
+  GstClockTime mixer_position; /* running time up to which the mixer has output (lock) */
+  GstSegment mixer_segment;   /* the mixer's output segment (lock) */
+  GList *branches;            /* Branch *, main thread owns the list */
+};
+
+/* --- time ------------------------------------------------------------- */
+
+static GstClockTime
+now_running_time(LoaEngine *engine)
+{
+  return (GstClockTime)loa_time_now_monotonic_ns() - engine->base_time;
+}
+
+/* The running time whose samples leave the sink at wall time wall_ns. */
+static GstClockTimeDiff
+wall_to_running_time(LoaEngine *engine, gint64 wall_ns)
+{
+  return wall_ns - loa_time_wall_minus_monotonic_ns() - (gint64)engine->base_time -
+         (gint64)engine->latency;
+}
+
+static gint64
+running_time_to_wall(LoaEngine *engine, GstClockTime rt)
+{
+  return (gint64)rt + (gint64)engine->base_time + (gint64)engine->latency +
+         loa_time_wall_minus_monotonic_ns();
+}
+
+/* --- main-context notifications from streaming threads ---------------- */
+
+typedef enum { NOTE_ENDED, NOTE_FAILED, NOTE_STARTED } NoteKind;
+
+typedef struct {
+  LoaEngine *engine;
+  guint serial;     /* branches are found by serial: they may be gone already */
+  NoteKind kind;
+  char *reason;
+} Note;
+
+static void branch_fail(Branch *branch, const char *reason);
+static void branch_ended(Branch *branch);
+
+static Branch *
+find_branch(LoaEngine *engine, guint serial)
+{
+  for (GList *l = engine->branches; l != NULL; l = l->next)
+    if (((Branch *)l->data)->serial == serial)
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+deliver_note(gpointer data)
+{
+  Note *note = data;
+  Branch *branch = find_branch(note->engine, note->serial);
+  if (branch != NULL && branch->state != BRANCH_FINISHED) {
+    switch (note->kind) {
+    case NOTE_ENDED:
+      branch_ended(branch);
+      break;
+    case NOTE_FAILED:
+      branch_fail(branch, note->reason);
+      break;
+    case NOTE_STARTED:
+      if (note->engine->callbacks.started != NULL) {
+        g_mutex_lock(&note->engine->lock);
+        GstClockTime first = branch->first_rt;
+        g_mutex_unlock(&note->engine->lock);
+        note->engine->callbacks.started(branch->data, running_time_to_wall(note->engine, first),
+                                        note->engine->user_data);
+      }
+      break;
+    }
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+note_free(gpointer data)
+{
+  Note *note = data;
+  g_free(note->reason);
+  g_free(note);
+}
+
+static void
+post_note(Branch *branch, NoteKind kind, const char *reason)
+{
+  Note *note = g_new0(Note, 1);
+  note->engine = branch->engine;
+  note->serial = branch->serial;
+  note->kind = kind;
+  note->reason = g_strdup(reason);
+  g_main_context_invoke_full(NULL, G_PRIORITY_HIGH, deliver_note, note, note_free);
+}
+
+/* --- release: placing a held branch on the timeline -------------------- */
+
+/* Engine lock held. Records that branch must start at target; the branch's
+ * own streaming thread applies it (now if it is held, else when it gets there). */
+static void
+request_release(Branch *branch, GstClockTime target)
+{
+  branch->release_requested = TRUE;
+  branch->target_rt = target;
+  g_cond_broadcast(&branch->engine->cond);
+}
+
+/* Buffer probe on the hold pad (BLOCK type, so the ghost pad re-sends its
+ * sticky segment with the new offset before this buffer passes). Runs in the
+ * branch's streaming thread and waits here until released or cancelled. */
+static GstPadProbeReturn
+hold_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Branch *branch = user_data;
+  LoaEngine *engine = branch->engine;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+
+  g_autoptr(GstEvent) segment_event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+  const GstSegment *segment = NULL;
+  if (segment_event != NULL)
+    gst_event_parse_segment(segment_event, &segment);
+  GstClockTime local_rt = 0;
+  if (segment != NULL && GST_BUFFER_PTS_IS_VALID(buffer))
+    local_rt = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+  if (!GST_CLOCK_TIME_IS_VALID(local_rt))
+    local_rt = 0;
+
+  g_mutex_lock(&engine->lock);
+  branch->state = BRANCH_READY;
+  while (!branch->release_requested && !branch->cancelled)
+    g_cond_wait(&engine->cond, &engine->lock);
+  if (branch->cancelled) {
+    g_mutex_unlock(&engine->lock);
+    return GST_PAD_PROBE_DROP;
+  }
+  GstClockTime target = branch->target_rt;
+  GstClockTime position = engine->mixer_position;
+  if (GST_CLOCK_TIME_IS_VALID(position) && target < position) {
+    g_warning(_("line '%s': %s was ready %.1f ms after its time; it starts late"),
+              engine->line_id, branch->path,
+              (double)(GstClockTimeDiff)(position - target) / GST_MSECOND);
+    target = position + RELEASE_MARGIN;
+    branch->target_rt = target;
+  }
+  branch->state = BRANCH_RELEASED;
+  g_mutex_unlock(&engine->lock);
+
+  gst_pad_set_offset(branch->ghost, (gint64)target - (gint64)local_rt);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* The mixer's output: how far it has mixed, so a late release is moved
+ * rather than clipped. */
+static GstPadProbeReturn
+mixer_output_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  LoaEngine *engine = user_data;
+  g_mutex_lock(&engine->lock);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    GstClockTime rt = gst_segment_to_running_time(&engine->mixer_segment, GST_FORMAT_TIME,
+                                                  GST_BUFFER_PTS(buffer));
+    if (GST_CLOCK_TIME_IS_VALID(rt) && GST_BUFFER_DURATION_IS_VALID(buffer))
+      engine->mixer_position = rt + GST_BUFFER_DURATION(buffer);
+  } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_SEGMENT) {
+    const GstSegment *segment;
+    gst_event_parse_segment(GST_PAD_PROBE_INFO_EVENT(info), &segment);
+    gst_segment_copy_into(segment, &engine->mixer_segment);
+  }
+  g_mutex_unlock(&engine->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Buffers and events entering the mixer from a branch: the measured facts of
+ * the airing (first sample, frames, end) and the hand-over to the next spot. */
+static GstPadProbeReturn
+mixer_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Branch *branch = user_data;
+  LoaEngine *engine = branch->engine;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    guint64 frames = gst_buffer_get_size(buffer) / (guint64)(2 * engine->channels);
+    gboolean first = FALSE;
+    g_mutex_lock(&engine->lock);
+    if (branch->cancelled) {
+      g_mutex_unlock(&engine->lock);
+      return GST_PAD_PROBE_DROP;
+    }
+    GstClockTime rt = gst_segment_to_running_time(&branch->segment, GST_FORMAT_TIME,
+                                                  GST_BUFFER_PTS(buffer));
+    if (GST_CLOCK_TIME_IS_VALID(rt)) {
+      if (!branch->have_first) {
+        branch->have_first = TRUE;
+        branch->first_rt = rt;
+        first = TRUE;
+      }
+      branch->end_rt = rt + gst_util_uint64_scale_int(frames, GST_SECOND, engine->rate);
+      branch->frames += frames;
+    }
+    g_mutex_unlock(&engine->lock);
+    if (first)
+      post_note(branch, NOTE_STARTED, NULL);
+    return GST_PAD_PROBE_OK;
+  }
+
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
+    const GstSegment *segment;
+    gst_event_parse_segment(event, &segment);
+    g_mutex_lock(&engine->lock);
+    gst_segment_copy_into(segment, &branch->segment);
+    g_mutex_unlock(&engine->lock);
+  } else if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
+    gboolean played;
+    g_mutex_lock(&engine->lock);
+    played = branch->have_first && !branch->cancelled;
+    g_debug("line '%s': EOS of %s at mixer: end %.3f ms, mixer at %.3f ms, now %.3f ms",
+            engine->line_id, branch->path, (double)branch->end_rt / 1e6,
+            (double)engine->mixer_position / 1e6, (double)now_running_time(engine) / 1e6);
+    if (played) {
+      branch->state = BRANCH_ENDED;
+      if (branch->next != NULL)
+        request_release(branch->next, branch->end_rt);
+    }
+    g_mutex_unlock(&engine->lock);
+    post_note(branch, played ? NOTE_ENDED : NOTE_FAILED,
+              played ? NULL : _("the file decoded to no audio"));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* --- branches ---------------------------------------------------------- */
+
+static void
+on_pad_added(GstElement *decodebin, GstPad *pad, gpointer user_data)
+{
+  Branch *branch = user_data;
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps(pad, NULL);
+  const GstStructure *s = gst_caps_get_structure(caps, 0);
+  if (s == NULL || !g_str_has_prefix(gst_structure_get_name(s), "audio/"))
+    return;
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(branch->convert, "sink");
+  if (gst_pad_is_linked(sink))
+    return; /* only the first audio stream airs */
+  if (GST_PAD_LINK_FAILED(gst_pad_link(pad, sink))) {
+    post_note(branch, NOTE_FAILED, _("cannot connect the decoded audio"));
+    return;
+  }
+  g_mutex_lock(&branch->engine->lock);
+  branch->audio_linked = TRUE;
+  g_mutex_unlock(&branch->engine->lock);
+}
+
+static void
+on_no_more_pads(GstElement *decodebin, gpointer user_data)
+{
+  Branch *branch = user_data;
+  g_mutex_lock(&branch->engine->lock);
+  gboolean linked = branch->audio_linked;
+  g_mutex_unlock(&branch->engine->lock);
+  if (!linked)
+    post_note(branch, NOTE_FAILED, _("the file has no audio stream"));
+}
+
+static void
+branch_free(Branch *branch)
+{
+  if (branch->completion_source != 0)
+    g_source_remove(branch->completion_source);
+  g_clear_object(&branch->hold_pad);
+  g_clear_object(&branch->ghost);
+  g_clear_object(&branch->mixer_pad);
+  g_clear_object(&branch->bin);
+  g_free(branch->path);
+  g_free(branch);
+}
+
+/* Takes the branch out of the pipeline and frees it. Main thread. */
+static void
+branch_remove(Branch *branch)
+{
+  LoaEngine *engine = branch->engine;
+
+  g_mutex_lock(&engine->lock);
+  branch->cancelled = TRUE;
+  if (branch->prev != NULL)
+    branch->prev->next = branch->next;
+  if (branch->next != NULL)
+    branch->next->prev = branch->prev;
+  branch->prev = branch->next = NULL;
+  g_cond_broadcast(&engine->cond);
+  g_mutex_unlock(&engine->lock);
+
+  /* Release the mixer pad first: it wakes a streaming thread waiting inside
+   * the mixer, which would otherwise hold the stream lock that stopping the
+   * bin needs. */
+  if (branch->mixer_pad != NULL) {
+    gst_element_release_request_pad(engine->mixer, branch->mixer_pad);
+    g_clear_object(&branch->mixer_pad);
+  }
+  gst_element_set_locked_state(branch->bin, TRUE);
+  gst_element_set_state(branch->bin, GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(engine->pipeline), branch->bin);
+  engine->branches = g_list_remove(engine->branches, branch);
+  branch_free(branch);
+}
+
+static void
+branch_finish(Branch *branch, const char *status, const char *reason)
+{
+  LoaEngine *engine = branch->engine;
+  LoaEngineOutcome outcome = { .status = status, .reason = reason };
+
+  g_mutex_lock(&engine->lock);
+  gboolean played = branch->have_first;
+  GstClockTime first = branch->first_rt, end = branch->end_rt;
+  guint64 frames = branch->frames;
+  branch->state = BRANCH_FINISHED;
+  g_mutex_unlock(&engine->lock);
+
+  if (played && g_strcmp0(status, LOA_AIRING_COMPLETED) != 0) {
+    /* Only what reached the sink counts: the mixer input runs ahead of it. */
+    GstClockTime rendered = now_running_time(engine) - engine->latency;
+    if (engine->stopped || rendered < end)
+      end = MAX(first, MIN(end, rendered));
+    frames = MIN(frames, gst_util_uint64_scale_int(end - first, engine->rate, GST_SECOND));
+  }
+  if (played && frames > 0) {
+    outcome.started_at = running_time_to_wall(engine, first);
+    outcome.ended_at = running_time_to_wall(engine, end);
+    outcome.frames = (gint64)frames;
+  }
+  if (engine->callbacks.finished != NULL)
+    engine->callbacks.finished(branch->data, &outcome, engine->user_data);
+}
+
+static gboolean
+complete_branch(gpointer data)
+{
+  Branch *branch = data;
+  branch->completion_source = 0;
+  branch_finish(branch, LOA_AIRING_COMPLETED, NULL);
+  branch_remove(branch);
+  return G_SOURCE_REMOVE;
+}
+
+/* EOS reached the mixer: complete once the last sample has left the sink. */
+static void
+branch_ended(Branch *branch)
+{
+  LoaEngine *engine = branch->engine;
+  g_mutex_lock(&engine->lock);
+  GstClockTime end = branch->end_rt;
+  g_mutex_unlock(&engine->lock);
+  GstClockTimeDiff wait = (GstClockTimeDiff)(end + engine->latency) -
+                          (GstClockTimeDiff)now_running_time(engine);
+  guint ms = (guint)(MAX(wait, 0) / GST_MSECOND) + RENDER_SLACK_MS;
+  branch->completion_source = g_timeout_add(ms, complete_branch, branch);
+}
+
+/* A branch failed (bad file, decoder error, no audio). Its successor takes
+ * over its place in the sequence; main thread. */
+static void
+branch_fail(Branch *branch, const char *reason)
+{
+  LoaEngine *engine = branch->engine;
+
+  g_mutex_lock(&engine->lock);
+  Branch *next = branch->next;
+  if (next != NULL) {
+    GstClockTime target = GST_CLOCK_TIME_NONE;
+    if (branch->state >= BRANCH_RELEASED && branch->have_first)
+      target = branch->end_rt;          /* it was on air: continue where it stopped */
+    else if (branch->release_requested)
+      target = branch->target_rt;       /* it was due: the next takes its slot */
+    if (GST_CLOCK_TIME_IS_VALID(target))
+      request_release(next, target);
+  }
+  g_mutex_unlock(&engine->lock);
+
+  g_message(_("line '%s': %s failed: %s"), engine->line_id, branch->path, reason);
+  branch_finish(branch, LOA_AIRING_FAILED, reason);
+  branch_remove(branch);
+}
+
+static Branch *
+branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
+{
+  Branch *branch = g_new0(Branch, 1);
+  branch->engine = engine;
+  branch->serial = ++engine->serial;
+  branch->path = g_strdup(item->path);
+  branch->data = item->data;
+  gst_segment_init(&branch->segment, GST_FORMAT_TIME);
+
+  g_autofree char *name = g_strdup_printf("spot-%u", branch->serial);
+  branch->bin = gst_bin_new(name);
+  gst_object_ref_sink(branch->bin);
+  GstElement *src = gst_element_factory_make("filesrc", NULL);
+  GstElement *decode = gst_element_factory_make("decodebin", NULL);
+  branch->convert = gst_element_factory_make("audioconvert", NULL);
+  GstElement *resample = gst_element_factory_make("audioresample", NULL);
+  GstElement *filter = gst_element_factory_make("capsfilter", NULL);
+  if (src == NULL || decode == NULL || branch->convert == NULL || resample == NULL ||
+      filter == NULL) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+                _("line '%s': GStreamer decoding elements are missing "
+                  "(install gstreamer1.0-plugins-base)"),
+                engine->line_id);
+    gst_clear_object(&src);
+    gst_clear_object(&decode);
+    gst_clear_object(&branch->convert);
+    gst_clear_object(&resample);
+    gst_clear_object(&filter);
+    branch_free(branch);
+    return NULL;
+  }
+  g_object_set(src, "location", item->path, NULL);
+  g_object_set(filter, "caps", engine->caps, NULL);
+  gst_bin_add_many(GST_BIN(branch->bin), src, decode, branch->convert, resample, filter, NULL);
+  if (!gst_element_link(src, decode) ||
+      !gst_element_link_many(branch->convert, resample, filter, NULL)) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+                _("line '%s': cannot link the decoding branch for %s"), engine->line_id,
+                item->path);
+    branch_free(branch);
+    return NULL;
+  }
+  g_signal_connect(decode, "pad-added", G_CALLBACK(on_pad_added), branch);
+  g_signal_connect(decode, "no-more-pads", G_CALLBACK(on_no_more_pads), branch);
+
+  branch->hold_pad = gst_element_get_static_pad(filter, "src");
+  branch->ghost = gst_ghost_pad_new("src", branch->hold_pad);
+  gst_object_ref(branch->ghost);
+  gst_element_add_pad(branch->bin, branch->ghost);
+  gst_pad_add_probe(branch->hold_pad, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER,
+                    hold_probe, branch, NULL);
+  return branch;
+}
+
+/* Adds the branch to the running pipeline and starts it decoding. */
+static gboolean
+branch_attach(Branch *branch, GError **error)
+{
+  LoaEngine *engine = branch->engine;
+
+  gst_bin_add(GST_BIN(engine->pipeline), branch->bin);
+  engine->branches = g_list_append(engine->branches, branch);
+  branch->mixer_pad = gst_element_request_pad_simple(engine->mixer, "sink_%u");
+  if (branch->mixer_pad == NULL ||
+      GST_PAD_LINK_FAILED(gst_pad_link(branch->ghost, branch->mixer_pad))) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+                _("line '%s': cannot connect %s to the mixer"), engine->line_id, branch->path);
+    return FALSE;
+  }
+  gst_pad_add_probe(branch->mixer_pad,
+                    GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, mixer_probe,
+                    branch, NULL);
+  if (!gst_element_sync_state_with_parent(branch->bin)) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_STATE,
+                _("line '%s': cannot start decoding %s"), engine->line_id, branch->path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+loa_engine_queue(LoaEngine *engine, gint64 start_wall_ns, const LoaEngineItem *items,
+                 guint n_items, GError **error)
+{
+  if (!engine->running) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_STATE,
+                _("line '%s' is not running"), engine->line_id);
+    return FALSE;
+  }
+  g_autoptr(GPtrArray) branches = g_ptr_array_new();
+  for (guint i = 0; i < n_items; i++) {
+    Branch *branch = branch_new(engine, &items[i], error);
+    if (branch == NULL) {
+      for (guint j = 0; j < branches->len; j++)
+        branch_free(branches->pdata[j]);
+      return FALSE;
+    }
+    g_ptr_array_add(branches, branch);
+  }
+
+  g_mutex_lock(&engine->lock);
+  for (guint i = 0; i < branches->len; i++) {
+    Branch *branch = branches->pdata[i];
+    branch->prev = i > 0 ? branches->pdata[i - 1] : NULL;
+    branch->next = i + 1 < branches->len ? branches->pdata[i + 1] : NULL;
+  }
+  GstClockTimeDiff target = wall_to_running_time(engine, start_wall_ns);
+  if (branches->len > 0)
+    request_release(branches->pdata[0], (GstClockTime)MAX(target, 0));
+  g_mutex_unlock(&engine->lock);
+
+  /* From here each item gets finished() exactly once: one that cannot be
+   * attached fails like a bad file, and its successor takes its slot. */
+  for (guint i = 0; i < branches->len; i++) {
+    Branch *branch = branches->pdata[i];
+    g_autoptr(GError) local = NULL;
+    if (!branch_attach(branch, &local))
+      branch_fail(branch, local->message);
+  }
+  return TRUE;
+}
+
+/* --- the pipeline ------------------------------------------------------- */
+
+/* The branch an element belongs to, if any. */
+static Branch *
+branch_of(LoaEngine *engine, GstObject *object)
+{
+  for (GList *l = engine->branches; l != NULL; l = l->next) {
+    Branch *branch = l->data;
+    if (object == GST_OBJECT(branch->bin) ||
+        gst_object_has_as_ancestor(object, GST_OBJECT(branch->bin)))
+      return branch;
+  }
+  return NULL;
+}
+
+static void
+fail_line(LoaEngine *engine, const char *reason)
+{
+  g_warning(_("line '%s' failed: %s"), engine->line_id, reason);
+  loa_engine_stop(engine, reason);
+  if (engine->callbacks.line_failed != NULL)
+    engine->callbacks.line_failed(reason, engine->user_data);
+}
+
+static gboolean
+on_bus_message(GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  LoaEngine *engine = user_data;
+
+  switch (GST_MESSAGE_TYPE(message)) {
+  case GST_MESSAGE_ERROR: {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *debug = NULL;
+    gst_message_parse_error(message, &error, &debug);
+    g_debug("line '%s': error from %s: %s (%s)", engine->line_id,
+            GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), error->message, debug ? debug : "");
+    Branch *branch = branch_of(engine, GST_MESSAGE_SRC(message));
+    if (branch != NULL) {
+      if (branch->state != BRANCH_FINISHED)
+        branch_fail(branch, error->message);
+    } else if (gst_object_has_as_ancestor(GST_MESSAGE_SRC(message),
+                                          GST_OBJECT(engine->pipeline))) {
+      fail_line(engine, error->message);
+    }
+    /* else: from a branch already removed; it was finished then. */
+    break;
+  }
+  case GST_MESSAGE_WARNING: {
+    g_autoptr(GError) error = NULL;
+    gst_message_parse_warning(message, &error, NULL);
+    g_debug("line '%s': warning from %s: %s", engine->line_id,
+            GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), error->message);
+    break;
+  }
+  default:
+    break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static GstElement *
+make_element(const char *factory, const char *name, const char *line_id, GError **error)
+{
+  GstElement *element = gst_element_factory_make(factory, name);
+  if (element == NULL)
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+                _("line '%s': GStreamer element '%s' is missing"), line_id, factory);
+  return element;
+}
+
+LoaEngine *
+loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
+               const LoaEngineCallbacks *callbacks, gpointer user_data, GError **error)
+{
+  LoaEngine *engine = g_new0(LoaEngine, 1);
+  engine->line_id = g_strdup(line->id);
+  engine->rate = config->sample_rate;
+  engine->channels = config->channels;
+  engine->latency = (GstClockTime)config->latency_ms * GST_MSECOND;
+  engine->callbacks = *callbacks;
+  engine->user_data = user_data;
+  g_mutex_init(&engine->lock);
+  g_cond_init(&engine->cond);
+  engine->caps = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "layout",
+                                     G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT,
+                                     engine->rate, "channels", G_TYPE_INT, engine->channels,
+                                     NULL);
+
+  g_autofree char *name = g_strdup_printf("line-%s", line->id);
+  engine->pipeline = gst_pipeline_new(name);
+  gst_object_ref_sink(engine->pipeline);
+
+  GstElement *sink = loa_output_create_sink(line->output, line->id, error);
+  if (sink == NULL) {
+    loa_engine_free(engine);
+    return NULL;
+  }
+  GstElement *silence = make_element("audiotestsrc", "silence", line->id, error);
+  GstElement *silence_caps = make_element("capsfilter", NULL, line->id, error);
+  engine->mixer = make_element("audiomixer", "mixer", line->id, error);
+  GstElement *mixer_caps = make_element("capsfilter", NULL, line->id, error);
+  GstElement *volume = make_element("volume", "volume", line->id, error);
+  GstElement *convert = make_element("audioconvert", NULL, line->id, error);
+  GstElement *resample = make_element("audioresample", NULL, line->id, error);
+  GstElement *elements[] = { silence, silence_caps, engine->mixer, mixer_caps,
+                             volume, convert, resample, sink };
+  gboolean missing = FALSE;
+  for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
+    missing |= elements[i] == NULL;
+  if (missing) {
+    for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
+      gst_clear_object(&elements[i]);
+    engine->mixer = NULL;
+    loa_engine_free(engine);
+    return NULL;
+  }
+
+  /* Zero samples, not wave=silence: that sets the GAP flag, and a sink fed
+   * gaps renders "just in time", so the first real samples come out late. */
+  g_object_set(silence, "is-live", TRUE, "wave", 0 /* sine */, "volume", 0.0,
+               "samplesperbuffer", engine->rate / 100, NULL);
+  g_object_set(silence_caps, "caps", engine->caps, NULL);
+  g_object_set(mixer_caps, "caps", engine->caps, NULL);
+  g_object_set(engine->mixer, "latency", (guint64)MIXER_LATENCY, NULL);
+
+  for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
+    gst_bin_add(GST_BIN(engine->pipeline), elements[i]);
+  if (!gst_element_link_many(silence, silence_caps, engine->mixer, mixer_caps, volume, convert,
+                             resample, sink, NULL)) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+                _("line '%s': cannot link the line pipeline"), line->id);
+    engine->mixer = NULL;
+    loa_engine_free(engine);
+    return NULL;
+  }
+
+  /* The monotonic system clock: placement never moves with wall-clock steps,
+   * and the sink is slaved to it by resampling. */
+  g_autoptr(GstClock) clock = gst_system_clock_obtain();
+  gst_pipeline_use_clock(GST_PIPELINE(engine->pipeline), clock);
+  if (engine->latency > 0)
+    gst_pipeline_set_latency(GST_PIPELINE(engine->pipeline), engine->latency);
+
+  engine->mixer_position = GST_CLOCK_TIME_NONE;
+  gst_segment_init(&engine->mixer_segment, GST_FORMAT_TIME);
+  g_autoptr(GstPad) mixer_src = gst_element_get_static_pad(engine->mixer, "src");
+  gst_pad_add_probe(mixer_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                    mixer_output_probe, engine, NULL);
+
+  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(engine->pipeline));
+  engine->bus_watch = gst_bus_add_watch(bus, on_bus_message, engine);
+  return engine;
+}
+
+gboolean
+loa_engine_start(LoaEngine *engine, GError **error)
+{
+  GstStateChangeReturn ret = gst_element_set_state(engine->pipeline, GST_STATE_PLAYING);
+  switch (ret) {
+  case GST_STATE_CHANGE_FAILURE:
+    break;
+  case GST_STATE_CHANGE_ASYNC:
+    ret = gst_element_get_state(engine->pipeline, NULL, NULL, 5 * GST_SECOND);
+    break;
+  case GST_STATE_CHANGE_SUCCESS:
+  case GST_STATE_CHANGE_NO_PREROLL:
+    break;
+  }
+  if (ret == GST_STATE_CHANGE_FAILURE || ret == GST_STATE_CHANGE_ASYNC) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_STATE,
+                _("line '%s': the output would not start (%s)"), engine->line_id,
+                ret == GST_STATE_CHANGE_ASYNC ? _("timed out") : _("device refused"));
+    gst_element_set_state(engine->pipeline, GST_STATE_NULL);
+    return FALSE;
+  }
+  engine->base_time = gst_element_get_base_time(engine->pipeline);
+
+  /* Read the latency once, now that the pipeline runs: queried later, while a
+   * branch is starting, it was seen to come back 0. */
+  g_autoptr(GstQuery) query = gst_query_new_latency();
+  if (gst_element_query(engine->pipeline, query)) {
+    gboolean live;
+    GstClockTime min, max;
+    gst_query_parse_latency(query, &live, &min, &max);
+    if (engine->latency == 0) {
+      engine->latency = min;
+      gst_pipeline_set_latency(GST_PIPELINE(engine->pipeline), min);
+    } else if (live && min > engine->latency) {
+      g_warning(_("line '%s': the pipeline needs %.0f ms of latency, more than the %.0f ms "
+                  "configured; using %.0f ms"),
+                engine->line_id, (double)min / GST_MSECOND,
+                (double)engine->latency / GST_MSECOND, (double)min / GST_MSECOND);
+      engine->latency = min;
+      gst_pipeline_set_latency(GST_PIPELINE(engine->pipeline), min);
+    }
+  }
+  engine->running = TRUE;
+  g_debug("line '%s': running, latency %.0f ms", engine->line_id,
+          (double)engine->latency / GST_MSECOND);
+  return TRUE;
+}
+
+void
+loa_engine_stop(LoaEngine *engine, const char *reason)
+{
+  if (engine->stopped || engine->pipeline == NULL)
+    return;
+  engine->stopped = TRUE;
+  engine->running = FALSE;
+
+  /* Measure what was on air before the pipeline goes away. */
+  GList *pending = g_list_copy(engine->branches);
+  for (GList *l = pending; l != NULL; l = l->next) {
+    Branch *branch = l->data;
+    if (branch->completion_source != 0) {
+      /* Its last sample may already be out: then it completed. */
+      GstClockTime rendered = now_running_time(engine) - engine->latency;
+      g_source_remove(branch->completion_source);
+      branch->completion_source = 0;
+      if (branch->end_rt <= rendered) {
+        branch_finish(branch, LOA_AIRING_COMPLETED, NULL);
+        continue;
+      }
+    }
+    if (branch->state != BRANCH_FINISHED) {
+      gboolean played = branch->have_first &&
+                        branch->first_rt < now_running_time(engine) - engine->latency;
+      branch_finish(branch, LOA_AIRING_INTERRUPTED,
+                    played ? reason : _("stopped before it started"));
+    }
+  }
+  g_list_free(pending);
+
+  g_mutex_lock(&engine->lock);
+  for (GList *l = engine->branches; l != NULL; l = l->next)
+    ((Branch *)l->data)->cancelled = TRUE;
+  g_cond_broadcast(&engine->cond);
+  g_mutex_unlock(&engine->lock);
+
+  gst_element_set_state(engine->pipeline, GST_STATE_NULL);
+  while (engine->branches != NULL)
+    branch_remove(engine->branches->data);
+}
+
+void
+loa_engine_free(LoaEngine *engine)
+{
+  if (engine == NULL)
+    return;
+  loa_engine_stop(engine, _("the line was shut down"));
+  if (engine->bus_watch != 0)
+    g_source_remove(engine->bus_watch);
+  gst_clear_object(&engine->pipeline);
+  gst_clear_caps(&engine->caps);
+  g_mutex_clear(&engine->lock);
+  g_cond_clear(&engine->cond);
+  g_free(engine->line_id);
+  g_free(engine);
+}
+
+const char *
+loa_engine_line_id(const LoaEngine *engine)
+{
+  return engine->line_id;
+}
+
+int
+loa_engine_rate(const LoaEngine *engine)
+{
+  return engine->rate;
+}
+
+guint
+loa_engine_pending(const LoaEngine *engine)
+{
+  return g_list_length(engine->branches);
+}

@@ -1,0 +1,22 @@
+# Playout: integration tests that run the real `loa` binary on a virtual ALSA
+# card (tests/vcard) and check the recorded output sample by sample.
+add_executable(loa-test-dcwav tools/dcwav.c)
+target_link_libraries(loa-test-dcwav PRIVATE PkgConfig::GLIB)
+
+set(LOA_TEST_TOOLS
+  LOA=$<TARGET_FILE:loa>
+  DCWAV=$<TARGET_FILE:loa-test-dcwav>
+  ANALYZE=$<TARGET_FILE:loavcard-analyze>
+  VCARD_CONF=$<TARGET_PROPERTY:loavcard,LOAVCARD_TYPE_CONF>)
+
+add_test(NAME playout.airing
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-airing.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-airing)
+set_tests_properties(playout.airing PROPERTIES TIMEOUT 120 LABELS "integration")
+
+add_test(NAME playout.cli
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-cli.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-cli)
+set_tests_properties(playout.cli PROPERTIES TIMEOUT 120)

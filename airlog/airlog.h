@@ -1,0 +1,98 @@
+/* The as-run log: what did air. One row per airing of one spot on one line.
+ *
+ * Life of a row: loa_airlog_open() inserts it 'on-air' (committed) before the
+ * spot's first sample plays; loa_airlog_set_started() records the measured
+ * start while it plays; loa_airlog_complete() closes it exactly once
+ * (completed, interrupted, failed or missed). After that the database refuses
+ * any change (triggers), and no row is ever deleted. Rows a crash left on-air
+ * become 'interrupted' through loa_airlog_recover() at the next start.
+ *
+ * No GStreamer and no ALSA here: the city's audit tools link this alone. */
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#define LOA_AIRLOG_ERROR (loa_airlog_error_quark())
+GQuark loa_airlog_error_quark(void);
+
+typedef enum {
+  LOA_AIRLOG_ERROR_DB,        /* the database refused; message has the reason */
+  LOA_AIRLOG_ERROR_INVALID,   /* bad status or arguments */
+} LoaAirlogError;
+
+/* Final statuses an airing can be completed with. */
+#define LOA_AIRING_ON_AIR "on-air"
+#define LOA_AIRING_COMPLETED "completed"
+#define LOA_AIRING_INTERRUPTED "interrupted"
+#define LOA_AIRING_FAILED "failed"
+#define LOA_AIRING_MISSED "missed"
+
+/* What is known of an airing before it plays. Strings are borrowed. */
+typedef struct {
+  const char *line;          /* line id */
+  const char *spot_id;
+  const char *spot_sha256;   /* of the library file that will air ("" if unknown) */
+  const char *title;
+  const char *category;
+  const char *topic;
+  const char *priority;      /* "normal", "priority", "emergency" */
+  gint64 schedule_id;        /* loaded schedule it comes from, 0 = none */
+  const char *event_ref;     /* "schedule.cfg:12" */
+  gint64 scheduled_at;       /* UTC ns */
+} LoaAiringPlan;
+
+/* One row as read back. Strings owned. Times UTC ns; 0 = not known. */
+typedef struct {
+  gint64 id;
+  char *line, *spot_id, *spot_sha256, *title, *category, *topic, *priority, *event_ref;
+  gint64 schedule_id;
+  gint64 scheduled_at, started_at, ended_at;
+  gint64 samples;
+  int sample_rate;
+  char *status;
+  char *reason;
+} LoaAiring;
+
+void loa_airing_free(LoaAiring *airing);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaAiring, loa_airing_free)
+
+typedef struct LoaAirlog LoaAirlog;
+
+/* Prepares the log's statements on db (borrowed; must outlive the log). */
+LoaAirlog *loa_airlog_new(sqlite3 *db, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void loa_airlog_free(LoaAirlog *log);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaAirlog, loa_airlog_free)
+
+/* Inserts an 'on-air' row and commits it. Returns its id (> 0), or 0 with the error set. */
+gint64 loa_airlog_open(LoaAirlog *log, const LoaAiringPlan *plan, GError **error);
+
+/* Records the measured start of an on-air row. */
+gboolean loa_airlog_set_started(LoaAirlog *log, gint64 id, gint64 started_at, int sample_rate,
+                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Completes an on-air row with a final status. started_at/ended_at 0 = not
+ * known (never played); reason may be NULL. Fails (and changes nothing) if the
+ * row is not on-air. */
+gboolean loa_airlog_complete(LoaAirlog *log, gint64 id, const char *status, gint64 started_at,
+                             gint64 ended_at, gint64 samples, int sample_rate,
+                             const char *reason, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Inserts a row that is final at once (a spot that failed before it could
+ * play, a missed airing). Returns its id or 0 with the error set. */
+gint64 loa_airlog_record(LoaAirlog *log, const LoaAiringPlan *plan, const char *status,
+                         const char *reason, GError **error);
+
+/* Marks every on-air row interrupted with reason. Returns how many, or -1. */
+int loa_airlog_recover(LoaAirlog *log, const char *reason, GError **error);
+
+/* Rows to list: scheduled_at in [from, until) when non-zero, line when non-NULL. */
+typedef struct {
+  gint64 from;
+  gint64 until;
+  const char *line;
+} LoaAirlogFilter;
+
+/* Matching rows in scheduled order, a GPtrArray of LoaAiring * (frees them), or NULL. */
+GPtrArray *loa_airlog_query(sqlite3 *db, const LoaAirlogFilter *filter,
+                            GError **error) G_GNUC_WARN_UNUSED_RESULT;

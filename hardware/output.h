@@ -1,0 +1,33 @@
+/* Outputs: where a line's audio goes. A line's `output` setting names a
+ * backend and its device ("alsa:hw:1,0", "null"); each backend turns that into
+ * a GStreamer sink that renders against the pipeline clock. Backends sit
+ * behind LoaOutputPlugin so more (file, multichannel cards) can be added
+ * without touching the engine. */
+#pragma once
+
+#include <glib.h>
+#include <gst/gst.h>
+
+#define LOA_OUTPUT_ERROR (loa_output_error_quark())
+GQuark loa_output_error_quark(void);
+
+typedef enum {
+  LOA_OUTPUT_ERROR_SYNTAX,   /* the output setting names no known backend */
+  LOA_OUTPUT_ERROR_DEVICE,   /* the device cannot be opened */
+  LOA_OUTPUT_ERROR_ELEMENT,  /* a GStreamer element is missing */
+} LoaOutputError;
+
+typedef struct {
+  const char *name;  /* the part before ':' ("alsa") or the whole setting ("null") */
+  gboolean takes_device;
+  /* Returns a new floating sink element for device (NULL if !takes_device),
+   * or NULL with the error naming the line and device. */
+  GstElement *(*create_sink)(const char *device, const char *line_id, GError **error);
+} LoaOutputPlugin;
+
+extern const LoaOutputPlugin loa_output_alsa_plugin;
+extern const LoaOutputPlugin loa_output_null_plugin;
+
+/* Creates the sink for a line's output setting; see LoaOutputPlugin. */
+GstElement *loa_output_create_sink(const char *output, const char *line_id,
+                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
