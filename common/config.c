@@ -57,6 +57,8 @@ validate_output(const char *value)
     return NULL;
   if (g_str_has_prefix(value, "alsa:") && value[5] != '\0')
     return NULL;
+  if (g_str_has_prefix(value, "file:") && value[5] != '\0')
+    return NULL;
   return g_strdup_printf(_("output '%s' is not \"alsa:PCM\" (an ALSA PCM name) or \"null\""),
                          value);
 }

@@ -232,9 +232,13 @@ loa_date_compare(const LoaDate *a, const LoaDate *b)
   return (x > y) - (x < y);
 }
 
+/* Rounded to the nearest millisecond: a spot that started 40 µs before 06:00
+ * reads 06:00:00.000, not 05:59:59.999. */
 static GDateTime *
 local_datetime(GTimeZone *tz, gint64 utc_ns, int *millis)
 {
+  utc_ns += utc_ns >= 0 ? 500000 : -500000;
+  utc_ns -= utc_ns % 1000000;
   gint64 seconds = utc_ns / LOA_NS_PER_SECOND;
   gint64 rest = utc_ns % LOA_NS_PER_SECOND;
   if (rest < 0) {

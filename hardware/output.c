@@ -10,6 +10,7 @@ G_DEFINE_QUARK(loa-output-error-quark, loa_output_error)
 static const LoaOutputPlugin *const plugins[] = {
   &loa_output_alsa_plugin,
   &loa_output_null_plugin,
+  &loa_output_file_plugin,
 };
 
 GstElement *

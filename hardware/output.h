@@ -27,6 +27,7 @@ typedef struct {
 
 extern const LoaOutputPlugin loa_output_alsa_plugin;
 extern const LoaOutputPlugin loa_output_null_plugin;
+extern const LoaOutputPlugin loa_output_file_plugin;
 
 /* Creates the sink for a line's output setting; see LoaOutputPlugin. */
 GstElement *loa_output_create_sink(const char *output, const char *line_id,

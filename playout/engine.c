@@ -239,6 +239,17 @@ static GstPadProbeReturn
 mixer_output_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   LoaEngine *engine = user_data;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    /* The mixer marks output GAP when no input had samples; a sink fed GAP
+     * renders "just in time" and the first real samples after it come out
+     * late or are lost. Silence must be ordinary zero samples. */
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_GAP)) {
+      buffer = gst_buffer_make_writable(buffer);
+      GST_BUFFER_FLAG_UNSET(buffer, GST_BUFFER_FLAG_GAP);
+      GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    }
+  }
   g_mutex_lock(&engine->lock);
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
