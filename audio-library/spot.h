@@ -16,6 +16,8 @@ typedef enum {
   LOA_SPOT_ERROR_NOT_AUDIO,   /* the file is not decodable audio (empty, truncated, no audio stream...) */
   LOA_SPOT_ERROR_IO,          /* reading or copying the file failed */
   LOA_SPOT_ERROR_DB,          /* the database refused */
+  LOA_SPOT_ERROR_SYSTEM,      /* not the file's fault: the library folder cannot be written,
+                               * a GStreamer element is missing */
 } LoaSpotError;
 
 /* One row of the catalog. All strings owned by the struct. */
@@ -57,6 +59,11 @@ LoaSpot *loa_spot_find_by_sha256(sqlite3 *db, const char *sha256,
 
 /* All spots ordered by id (a new GPtrArray of LoaSpot * that frees them), or NULL. */
 GPtrArray *loa_spot_list(sqlite3 *db, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Inserts spot as a new row (every field must be filled in; status too).
+ * Only ingest calls this: it is the one way rows are created. Returns FALSE
+ * with LOA_SPOT_ERROR_EXISTS if the id is taken, LOA_SPOT_ERROR_DB otherwise. */
+gboolean loa_spot_insert(sqlite3 *db, const LoaSpot *spot, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Absolute path of the spot's file inside library_dir. Newly allocated. */
 char *loa_spot_path(const LoaSpot *spot, const char *library_dir) G_GNUC_WARN_UNUSED_RESULT;

@@ -1,4 +1,347 @@
-/* placeholder: being written */
+/* `loa spot`: add a file to the library, list the library, show one spot.
+ * The work is done by audio-library/ (ingest.h, spot.h); this file parses
+ * arguments, maps errors to exit codes and prints. */
 #include "commands.h"
+
+#include "i18n.h"
+#include "ingest.h"
+#include "loa-time.h"
+#include "spot.h"
+#include "table.h"
+
 #include <stdio.h>
-int loa_cmd_spot(LoaContext *ctx, int argc, char **argv) { fprintf(stderr, "not yet\n"); return 1; }
+
+/* Bad input is the user's to fix (exit 2); anything else is the system's (1). */
+static int
+exit_code_for(const GError *error)
+{
+  if (error->domain == LOA_SPOT_ERROR) {
+    switch ((LoaSpotError)error->code) {
+    case LOA_SPOT_ERROR_INVALID:
+    case LOA_SPOT_ERROR_EXISTS:
+    case LOA_SPOT_ERROR_NOT_AUDIO:
+    case LOA_SPOT_ERROR_IO:
+      return LOA_EXIT_USAGE;
+    case LOA_SPOT_ERROR_NOT_FOUND:
+    case LOA_SPOT_ERROR_DB:
+    case LOA_SPOT_ERROR_SYSTEM:
+      break;
+    }
+  }
+  return LOA_EXIT_PROBLEM;
+}
+
+/* Durations are printed with integer arithmetic: printf("%f") would follow
+ * LC_NUMERIC and write "1,500" in a Vietnamese locale, which is not JSON. */
+
+/* "m:ss.mmm", newly allocated. */
+static char *
+format_duration_ms(gint64 ns)
+{
+  gint64 ms = (ns + 500000) / 1000000;
+  return g_strdup_printf("%" G_GINT64_FORMAT ":%02d.%03d", ms / 60000, (int)(ms / 1000 % 60),
+                         (int)(ms % 1000));
+}
+
+/* "m:ss", rounded to the second, newly allocated. */
+static char *
+format_duration_short(gint64 ns)
+{
+  gint64 s = (ns + 500000000) / 1000000000;
+  return g_strdup_printf("%" G_GINT64_FORMAT ":%02d", s / 60, (int)(s % 60));
+}
+
+/* Seconds with three decimals as a JSON number ("12.345"), newly allocated. */
+static char *
+format_seconds(gint64 ns)
+{
+  gint64 ms = (ns + 500000) / 1000000;
+  return g_strdup_printf("%" G_GINT64_FORMAT ".%03d", ms / 1000, (int)(ms % 1000));
+}
+
+/* Parses --format; on failure prints the error and returns FALSE. */
+static gboolean
+parse_format(const char *command, const char *text, LoaTableFormat *format)
+{
+  g_autoptr(GError) error = NULL;
+  *format = LOA_TABLE_FORMAT_TABLE;
+  if (text != NULL && !loa_table_format_parse(text, format, &error)) {
+    loa_command_error("%s: %s", command, error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Ends a command that printed: reports a failed write as a problem. */
+static int
+finish_printing(gboolean written)
+{
+  int exit_code = loa_command_finish_output(LOA_EXIT_OK);
+  if (!written && exit_code == LOA_EXIT_OK) {
+    loa_command_error(_("cannot write the output"));
+    exit_code = LOA_EXIT_PROBLEM;
+  }
+  return exit_code;
+}
+
+static int
+spot_add(LoaContext *ctx, int argc, char **argv)
+{
+  g_autofree char *id = NULL, *title = NULL, *category = NULL, *topic = NULL;
+  g_autofree char *supplier = NULL, *language = NULL;
+  const GOptionEntry entries[] = {
+    { "id", 0, 0, G_OPTION_ARG_STRING, &id,
+      N_("the spot's id (default: \"S-\" and the start of the file's SHA-256)"), N_("ID") },
+    { "title", 0, 0, G_OPTION_ARG_STRING, &title, N_("its title"), N_("TEXT") },
+    { "category", 0, 0, G_OPTION_ARG_STRING, &category,
+      N_("article, news, report, announcement or other (default: other)"), N_("CATEGORY") },
+    { "topic", 0, 0, G_OPTION_ARG_STRING, &topic, N_("its topic, e.g. attt"), N_("TOPIC") },
+    { "supplier", 0, 0, G_OPTION_ARG_STRING, &supplier, N_("who supplied the file"),
+      N_("NAME") },
+    { "language", 0, 0, G_OPTION_ARG_STRING, &language, N_("its language (default: vi)"),
+      N_("LANGUAGE") },
+    { NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  int exit_code;
+
+  if (!loa_command_parse(argv[0], _("FILE"),
+                         _("Copies an audio file into the library after checking that it "
+                           "decodes completely,\nand adds it to the catalog."),
+                         entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc != 2) {
+    loa_command_error(_("%s: give exactly one FILE (see 'loa %s --help')"), argv[0], argv[0]);
+    return LOA_EXIT_USAGE;
+  }
+  const char *file = argv[1];
+  const LoaIngestMeta meta = {
+    .id = id, .title = title, .category = category, .topic = topic,
+    .language = language, .supplier = supplier,
+  };
+  gboolean existing = FALSE;
+  g_autoptr(LoaSpot) spot = loa_ingest_file(ctx->db, ctx->config->library, file, &meta,
+                                            &existing, &error);
+  if (spot == NULL) {
+    loa_command_error("%s", error->message);
+    return exit_code_for(error);
+  }
+  if (existing) {
+    loa_command_error(_("%s: already in the library as spot %s"), file, spot->id);
+    return loa_command_finish_output(LOA_EXIT_OK);
+  }
+  g_autofree char *duration = format_duration_ms(spot->duration_ns);
+  printf(_("Added spot %s: %s (%s, %s, %d Hz, %d ch)\n"), spot->id,
+         spot->title[0] != '\0' ? spot->title : spot->original_name, duration, spot->codec,
+         spot->sample_rate, spot->channels);
+  return loa_command_finish_output(LOA_EXIT_OK);
+}
+
+static int
+spot_list(LoaContext *ctx, int argc, char **argv)
+{
+  g_autofree char *format_text = NULL;
+  const GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_text,
+      N_("table (default), json or csv"), N_("FORMAT") },
+    { NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  LoaTableFormat format;
+  int exit_code;
+
+  if (!loa_command_parse(argv[0], NULL, _("Lists the spots in the library, by id."), entries,
+                         &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc != 1) {
+    loa_command_error(_("%s: unexpected argument '%s'"), argv[0], argv[1]);
+    return LOA_EXIT_USAGE;
+  }
+  if (!parse_format(argv[0], format_text, &format))
+    return LOA_EXIT_USAGE;
+  g_autoptr(GPtrArray) spots = loa_spot_list(ctx->db, &error);
+  if (spots == NULL) {
+    loa_command_error("%s", error->message);
+    return exit_code_for(error);
+  }
+
+  enum { ID, TITLE, CATEGORY, TOPIC, DURATION, CODEC, RATE, CHANNELS, STATUS, SUPPLIER, SHA256 };
+  g_autoptr(LoaTable) table = loa_table_new();
+  loa_table_add_column(table, "id", _("ID"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "title", _("Title"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "category", _("Category"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "topic", _("Topic"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "duration", _("Duration"), LOA_COLUMN_NUMBER);
+  loa_table_add_column(table, "codec", _("Codec"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "sample_rate", _("Rate"), LOA_COLUMN_NUMBER);
+  loa_table_add_column(table, "channels", _("Channels"), LOA_COLUMN_NUMBER);
+  loa_table_add_column(table, "status", _("Status"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "supplier", _("Supplier"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "sha256", _("SHA-256"), LOA_COLUMN_TEXT);
+  for (guint i = 0; i < spots->len; i++) {
+    const LoaSpot *spot = g_ptr_array_index(spots, i);
+    gboolean human = format == LOA_TABLE_FORMAT_TABLE;
+    loa_table_add_row(table);
+    loa_table_set(table, ID, spot->id);
+    loa_table_set(table, TITLE, spot->title);
+    loa_table_set(table, CATEGORY, spot->category);
+    loa_table_set(table, TOPIC, spot->topic);
+    loa_table_take(table, DURATION, human ? format_duration_short(spot->duration_ns)
+                                          : format_seconds(spot->duration_ns));
+    loa_table_set(table, CODEC, spot->codec);
+    loa_table_take(table, RATE, g_strdup_printf("%d", spot->sample_rate));
+    loa_table_take(table, CHANNELS, g_strdup_printf("%d", spot->channels));
+    loa_table_set(table, STATUS, spot->status);
+    loa_table_set(table, SUPPLIER, spot->supplier);
+    /* People compare the start of a hash; `loa spot show` has all of it. */
+    loa_table_take(table, SHA256, human ? g_strndup(spot->sha256, 12) : g_strdup(spot->sha256));
+  }
+  return finish_printing(loa_table_print(table, format, stdout));
+}
+
+/* One line of `loa spot show`. */
+typedef struct {
+  const char *key;    /* JSON/CSV name */
+  const char *label;  /* for people (translated) */
+  char *human;        /* value for the table */
+  char *machine;      /* value for JSON/CSV */
+  gboolean number;    /* machine is a JSON number */
+} Field;
+
+static void
+field_clear(gpointer data)
+{
+  Field *field = data;
+  g_free(field->human);
+  g_free(field->machine);
+}
+
+static void
+add_field(GArray *fields, const char *key, const char *label, char *human, char *machine,
+          gboolean number)
+{
+  Field field = { key, label, human, machine != NULL ? machine : g_strdup(human), number };
+  g_array_append_val(fields, field);
+}
+
+static void
+add_text(GArray *fields, const char *key, const char *label, const char *value)
+{
+  add_field(fields, key, label, g_strdup(value), NULL, FALSE);
+}
+
+static void
+add_int(GArray *fields, const char *key, const char *label, gint64 value)
+{
+  add_field(fields, key, label, g_strdup_printf("%" G_GINT64_FORMAT, value), NULL, TRUE);
+}
+
+static gboolean
+print_fields(GArray *fields, LoaTableFormat format)
+{
+  if (format == LOA_TABLE_FORMAT_JSON) {
+    g_autoptr(GString) out = g_string_new("{");
+    for (guint i = 0; i < fields->len; i++) {
+      const Field *field = &g_array_index(fields, Field, i);
+      g_string_append(out, i == 0 ? "\n  " : ",\n  ");
+      loa_json_append_string(out, field->key);
+      g_string_append(out, ": ");
+      if (field->number)
+        g_string_append(out, field->machine);
+      else
+        loa_json_append_string(out, field->machine);
+    }
+    g_string_append(out, "\n}\n");
+    return fwrite(out->str, 1, out->len, stdout) == out->len;
+  }
+
+  g_autoptr(LoaTable) table = loa_table_new();
+  if (format == LOA_TABLE_FORMAT_CSV) {
+    /* The same shape as `loa spot list --format csv`: a header, one row. */
+    for (guint i = 0; i < fields->len; i++) {
+      const Field *field = &g_array_index(fields, Field, i);
+      loa_table_add_column(table, field->key, field->label,
+                           field->number ? LOA_COLUMN_NUMBER : LOA_COLUMN_TEXT);
+    }
+    loa_table_add_row(table);
+    for (guint i = 0; i < fields->len; i++)
+      loa_table_set(table, i, g_array_index(fields, Field, i).machine);
+  } else {
+    loa_table_add_column(table, "field", _("Field"), LOA_COLUMN_TEXT);
+    loa_table_add_column(table, "value", _("Value"), LOA_COLUMN_TEXT);
+    for (guint i = 0; i < fields->len; i++) {
+      const Field *field = &g_array_index(fields, Field, i);
+      loa_table_add_row(table);
+      loa_table_set(table, 0, field->label);
+      loa_table_set(table, 1, field->human);
+    }
+  }
+  return loa_table_print(table, format, stdout);
+}
+
+static int
+spot_show(LoaContext *ctx, int argc, char **argv)
+{
+  g_autofree char *format_text = NULL;
+  const GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_text,
+      N_("table (default), json or csv"), N_("FORMAT") },
+    { NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  LoaTableFormat format;
+  int exit_code;
+
+  if (!loa_command_parse(argv[0], _("ID"), _("Shows everything the catalog knows about one spot."),
+                         entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc != 2) {
+    loa_command_error(_("%s: give exactly one spot ID (see 'loa %s --help')"), argv[0], argv[0]);
+    return LOA_EXIT_USAGE;
+  }
+  if (!parse_format(argv[0], format_text, &format))
+    return LOA_EXIT_USAGE;
+  g_autoptr(LoaSpot) spot = loa_spot_get(ctx->db, argv[1], &error);
+  if (spot == NULL) {
+    loa_command_error("%s", error->message);
+    return LOA_EXIT_PROBLEM;
+  }
+
+  GTimeZone *tz = ctx->config->timezone;
+  g_autoptr(GArray) fields = g_array_new(FALSE, TRUE, sizeof(Field));
+  g_array_set_clear_func(fields, field_clear);
+  add_text(fields, "id", _("ID"), spot->id);
+  add_text(fields, "title", _("Title"), spot->title);
+  add_text(fields, "category", _("Category"), spot->category);
+  add_text(fields, "topic", _("Topic"), spot->topic);
+  add_text(fields, "language", _("Language"), spot->language);
+  add_text(fields, "supplier", _("Supplier"), spot->supplier);
+  add_text(fields, "status", _("Status"), spot->status);
+  add_field(fields, "duration", _("Duration"), format_duration_ms(spot->duration_ns),
+            format_seconds(spot->duration_ns), TRUE);
+  add_int(fields, "frames", _("Frames"), spot->frames);
+  add_int(fields, "sample_rate", _("Sample rate (Hz)"), spot->sample_rate);
+  add_int(fields, "channels", _("Channels"), spot->channels);
+  add_text(fields, "codec", _("Codec"), spot->codec);
+  add_text(fields, "container", _("Container"), spot->container);
+  add_int(fields, "file_size", _("File size (bytes)"), spot->file_size);
+  add_text(fields, "original_name", _("Supplied as"), spot->original_name);
+  add_text(fields, "file_name", _("Library file"), spot->file_name);
+  add_field(fields, "path", _("Path"), loa_spot_path(spot, ctx->config->library), NULL, FALSE);
+  add_text(fields, "sha256", _("SHA-256"), spot->sha256);
+  add_text(fields, "added_by", _("Added by"), spot->added_by);
+  add_field(fields, "added_at", _("Added at"), loa_time_format_local(tz, spot->added_at),
+            loa_time_format_iso(tz, spot->added_at), FALSE);
+  return finish_printing(print_fields(fields, format));
+}
+
+int
+loa_cmd_spot(LoaContext *ctx, int argc, char **argv)
+{
+  static const LoaSubcommand subcommands[] = {
+    { "add", spot_add, N_("copy an audio file into the library and catalog it") },
+    { "list", spot_list, N_("list the spots in the library") },
+    { "show", spot_show, N_("show everything about one spot") },
+  };
+  return loa_command_dispatch(ctx, "spot", subcommands, G_N_ELEMENTS(subcommands), argc, argv);
+}

@@ -1,0 +1,11 @@
+# audio-library: ingest of generated files of every supported format and of
+# damaged ones, the catalog, and `loa spot` run as an operator would.
+add_executable(test-audio-library-ingest audio-library/test-ingest.c)
+target_link_libraries(test-audio-library-ingest PRIVATE loa-audio-library)
+add_test(NAME audio-library.ingest COMMAND test-audio-library-ingest)
+
+add_test(NAME audio-library.cli
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/audio-library/test-cli.sh $<TARGET_FILE:loa>)
+
+set_tests_properties(audio-library.ingest audio-library.cli PROPERTIES
+  TIMEOUT 60 SKIP_RETURN_CODE 77 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
