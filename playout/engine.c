@@ -9,6 +9,8 @@
 #include "loa-time.h"
 #include "output.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <gst/audio/audio.h>
 #include <gst/gst.h>
 
@@ -543,6 +545,15 @@ branch_attach(Branch *branch, GError **error)
 {
   LoaEngine *engine = branch->engine;
 
+  /* filesrc would only say "cannot start" here; the plain reason helps more. */
+  if (g_access(branch->path, R_OK) != 0) {
+    int saved = errno;
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP, _("cannot read %s: %s"),
+                branch->path, g_strerror(saved));
+    gst_bin_add(GST_BIN(engine->pipeline), branch->bin);
+    engine->branches = g_list_append(engine->branches, branch);
+    return FALSE;
+  }
   gst_bin_add(GST_BIN(engine->pipeline), branch->bin);
   engine->branches = g_list_append(engine->branches, branch);
   branch->mixer_pad = gst_element_request_pad_simple(engine->mixer, "sink_%u");

@@ -123,5 +123,25 @@ grep -q ',b,LONG,.*,interrupted,Loa stopped while this was on air' <(L log --for
   ok "restart marks it interrupted" || { bad "restart did not recover the row"; L log --format csv; }
 grep -q 'left on air' restart.log && ok "restart says so" || bad "restart silent about recovery"
 
+# A spot whose library file vanished fails at air time with the reason; the
+# next spot of the event takes its place at the scheduled time (no dead air).
+"$DCWAV" gone.wav 48000 2 700 24000 && L spot add gone.wav --id GONE > /dev/null || bad "add GONE"
+rm -f library/GONE-*
+now=$(date +%s)
+cat > vanish.cfg <<EOF2
+events = ( { at = "$(local_time $((now + 4)))"; lines = [ "a" ]; play = [ "GONE", "SHORT" ]; } );
+EOF2
+L schedule load vanish.cfg > /dev/null
+"$LOA" --config loa.cfg run --for 7 2> vanish.log
+L log --format csv --from "$(local_time $((now + 4)))" > vanish.csv
+cat vanish.csv
+grep -q ',a,GONE,.*,failed,.*[Nn]o such file\|,a,GONE,.*,failed,.*not found\|,a,GONE,.*,failed,.*[Cc]ould not open' vanish.csv &&
+  ok "missing file logged failed with the reason" || bad "missing file not logged failed"
+grep -q ",a,SHORT,.*,$(TZ=Asia/Ho_Chi_Minh date -d "@$((now + 4))" '+%Y-%m-%dT%H:%M:%S').[0-9]*+07:00,.*,completed," vanish.csv &&
+  ok "the next spot aired in its place, on time" || bad "the next spot did not take the slot"
+[ "$(wc -l < vanish.csv)" -eq 3 ] && ok "--from filters the log" || bad "--from: $(wc -l < vanish.csv) lines"
+[ "$(L log --format csv --until "$(local_time $((now + 4)))" | grep -c ',GONE,')" -eq 0 ] &&
+  ok "--until filters the log" || bad "--until does not filter"
+
 if [ $fail -ne 0 ]; then echo "--- daemon log"; cat daemon.log; fi
 exit $fail
