@@ -357,11 +357,23 @@ loa_daemon_new(const LoaConfig *config, sqlite3 *db, GError **error)
     line->daemon = daemon;
     line->config = g_ptr_array_index(config->lines, i);
     g_ptr_array_add(daemon->lines, line);
-    line->engine = loa_engine_new(line->config, config, &callbacks, line, error);
-    if (line->engine == NULL)
-      return NULL;
+    /* A line whose output cannot be built stays off the air (its airings are
+     * logged failed); the other lines still air. */
+    g_autoptr(GError) local = NULL;
+    line->engine = loa_engine_new(line->config, config, &callbacks, line, &local);
+    if (line->engine == NULL) {
+      g_critical(_("line '%s' is off the air: %s"), line->config->id, local->message);
+      line->failed = TRUE;
+      if (error != NULL && *error == NULL)
+        g_propagate_error(error, g_steal_pointer(&local));
+    }
   }
-  return g_steal_pointer(&daemon);
+  for (guint i = 0; i < daemon->lines->len; i++)
+    if (!((Line *)daemon->lines->pdata[i])->failed) {
+      g_clear_error(error);
+      return g_steal_pointer(&daemon);
+    }
+  return NULL; /* no line can air: the first line's error says why */
 }
 
 gboolean
@@ -375,16 +387,26 @@ loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns, GError **error)
     g_warning(_("%d airings were left on air by an unclean stop; logged as interrupted"),
               recovered);
 
+  guint running = 0;
   for (guint i = 0; i < daemon->lines->len; i++) {
     Line *line = daemon->lines->pdata[i];
-    if (!loa_engine_start(line->engine, error)) {
-      for (guint j = 0; j < i; j++)
-        loa_engine_stop(((Line *)daemon->lines->pdata[j])->engine, _("Loa could not start"));
-      return FALSE;
+    g_autoptr(GError) local = NULL;
+    if (line->failed)
+      continue;
+    if (!loa_engine_start(line->engine, &local)) {
+      g_critical(_("line '%s' is off the air: %s"), line->config->id, local->message);
+      line->failed = TRUE;
+      if (error != NULL && *error == NULL)
+        g_propagate_error(error, g_steal_pointer(&local));
+      continue;
     }
+    running++;
     g_message(_("line '%s' (%s) on %s"), line->config->id, line->config->name,
               line->config->output);
   }
+  if (running == 0)
+    return FALSE; /* the error is the first line's */
+  g_clear_error(error);
 
   daemon->loop = g_main_loop_new(NULL, FALSE);
   daemon->signal_sources[0] = g_unix_signal_add(SIGINT, on_quit_signal, daemon);
@@ -410,8 +432,11 @@ loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns, GError **error)
   if (daemon->stop_source != 0)
     g_source_remove(daemon->stop_source);
   daemon->stop_source = 0;
-  for (guint i = 0; i < daemon->lines->len; i++)
-    loa_engine_stop(((Line *)daemon->lines->pdata[i])->engine, _("Loa was stopped"));
+  for (guint i = 0; i < daemon->lines->len; i++) {
+    Line *line = daemon->lines->pdata[i];
+    if (line->engine != NULL)
+      loa_engine_stop(line->engine, _("Loa was stopped"));
+  }
   return TRUE;
 }
 

@@ -143,5 +143,24 @@ grep -q ",a,SHORT,.*,$(TZ=Asia/Ho_Chi_Minh date -d "@$((now + 4))" '+%Y-%m-%dT%H
 [ "$(L log --format csv --until "$(local_time $((now + 4)))" | grep -c ',GONE,')" -eq 0 ] &&
   ok "--until filters the log" || bad "--until does not filter"
 
+# A line whose sound card cannot be opened stays off the air, its airings
+# logged failed; the other line still airs.
+cat > partial.cfg <<'EOF2'
+station = { id = "cli-test"; };
+database = "loa.db";
+library = "library";
+lines = ( { id = "a"; output = "null"; }, { id = "dead"; output = "alsa:loa_no_such_pcm"; } );
+EOF2
+now=$(date +%s)
+cat > partial-schedule.cfg <<EOF2
+events = ( { at = "$(local_time $((now + 4)))"; lines = "all"; play = [ "SHORT" ]; } );
+EOF2
+"$LOA" --config partial.cfg schedule load partial-schedule.cfg > /dev/null || bad "load partial"
+"$LOA" --config partial.cfg run --for 7 2> partial.log
+grep -q "line 'dead' is off the air: .*loa_no_such_pcm" partial.log && ok "dead line reported with its device" || { bad "dead line not reported"; cat partial.log; }
+"$LOA" --config partial.cfg log --format csv --from "$(local_time $((now + 4)))" > partial.csv
+grep -q ',a,SHORT,.*,completed,' partial.csv && ok "the working line aired" || bad "working line did not air"
+grep -q ',dead,SHORT,.*,failed,the line is off the air' partial.csv && ok "the dead line's airing logged failed" || { bad "dead line airing not logged"; cat partial.csv; }
+
 if [ $fail -ne 0 ]; then echo "--- daemon log"; cat daemon.log; fi
 exit $fail
