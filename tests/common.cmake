@@ -5,5 +5,5 @@ foreach(name config db time table)
   target_link_libraries(test-common-${name} PRIVATE loa-common)
   add_test(NAME common.${name} COMMAND test-common-${name})
   set_tests_properties(common.${name} PROPERTIES
-    TIMEOUT 30 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
+    TIMEOUT 300 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
 endforeach()

@@ -13,4 +13,4 @@ target_include_directories(test-schedule-store PRIVATE common)
 add_test(NAME schedules.store COMMAND test-schedule-store)
 
 set_tests_properties(schedules.parse schedules.check schedules.expand schedules.store
-  PROPERTIES TIMEOUT 30 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
+  PROPERTIES TIMEOUT 300 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")

@@ -7,6 +7,10 @@ set -u
 . "$(dirname "$0")/airing-lib.sh"
 work=$1
 fail=0
+# How far a recording may wander from the pipeline's measurement (see
+# tests/playout.cmake).
+slack_ns=${LOA_TIMING_SLACK_NS:-2000000}
+slack_frames=$(( slack_ns * 48 / 1000000 ))
 check() { if ! eval "$2"; then echo "FAIL: $1"; fail=1; else echo "ok: $1"; fi; }
 
 airing_setup "$work" || { echo "FAIL: setup"; exit 1; }
@@ -33,10 +37,11 @@ while read -r line value sched frames; do
   err_frames=$(awk -v e=$err_ns 'BEGIN { printf "%.1f", e * 48000 / 1e9 }')
   echo "start error line $line value $value: $err_ns ns ($err_frames frames)"
   # The sink follows the system clock by resampling (never by skipping): while
-  # it corrects, a spot can come out up to a millisecond (48 frames) longer or
-  # shorter than it went in. The mixer-side count in the log is exact (below).
+  # it corrects, a spot can come out a few frames longer or shorter than it
+  # went in. The mixer-side count in the log is exact (below).
   diff=$(( $2 - frames ))
-  check "line $line value $value complete ($2 of $frames frames, within 1 ms)" "[ ${diff#-} -le 48 ]"
+  check "line $line value $value complete ($2 of $frames frames, slack $slack_frames)" \
+    "[ ${diff#-} -le $slack_frames ]"
   check "line $line value $value within 20 ms of its time" "[ ${err_ns#-} -lt 20000000 ]"
 done < "$work/expected"
 
@@ -54,7 +59,7 @@ check "log has a header and 5 airings" "[ \$(wc -l < '$work/log.csv') -eq 6 ]"
 check "all 5 airings completed" "[ \$(grep -c ',completed,' '$work/log.csv') -eq 5 ]"
 check "log: every sample of every spot played" \
   "awk -F, 'NR > 1 { n[\$3] = \$12 } END { exit !(n[\"S1\"] == 72000 && n[\"S2\"] == 48000 && n[\"S3\"] == 24000) }' '$work/log.csv'"
-# The log's measured start must agree with the recording within 1 ms.
+# The log's measured start must agree with the recording (within the slack).
 while IFS=, read -r id line spot title cat topic prio sched started rest; do
   [ "$id" = id ] && continue
   value=$(( ${spot#S} * 1000 ))
@@ -62,7 +67,7 @@ while IFS=, read -r id line spot title cat topic prio sched started rest; do
   logged=$(date -d "$started" +%s%N)
   d=$(( logged - rec ))
   echo "log vs recording, line $line $spot: $d ns"
-  check "log start of $spot on $line within 1 ms of the recording" "[ ${d#-} -le 1000000 ]"
+  check "log start of $spot on $line within $slack_ns ns of the recording" "[ ${d#-} -le $slack_ns ]"
 done < "$work/log.csv"
 "$LOA" --config "$work/loa.cfg" log --format json > "$work/log.json"
 check "json log names line, spot, title, times, status" \
