@@ -32,3 +32,16 @@ add_test(NAME playout.cli
           bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-cli.sh
           ${CMAKE_CURRENT_BINARY_DIR}/playout-cli)
 set_tests_properties(playout.cli PROPERTIES TIMEOUT 120)
+
+# valgrind on the commands that do not air; not in the sanitizer build (the
+# two instrumentations do not mix).
+if(NOT CMAKE_BUILD_TYPE STREQUAL "Asan")
+  find_program(VALGRIND valgrind)
+  if(VALGRIND)
+    add_test(NAME playout.valgrind
+      COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+              bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-valgrind.sh
+              ${CMAKE_CURRENT_BINARY_DIR}/playout-valgrind)
+    set_tests_properties(playout.valgrind PROPERTIES TIMEOUT 300)
+  endif()
+endif()
