@@ -1,6 +1,8 @@
 /* The as-run log (see airlog.h). */
 #include "airlog.h"
 
+#include "chain.h"
+
 #include "db.h"
 #include "i18n.h"
 #include "loa-time.h"
@@ -9,43 +11,120 @@ G_DEFINE_QUARK(loa-airlog-error-quark, loa_airlog_error)
 
 typedef enum {
   STMT_INSERT,
+  STMT_INSERT_FINAL,
   STMT_SET_STARTED,
+  STMT_SELECT_ROW,
+  STMT_HEAD,
+  STMT_NEXT_ID,
   STMT_COMPLETE,
-  STMT_RECOVER,
+  STMT_ON_AIR,
+  STMT_UNCHAINED,
+  STMT_SET_CHAIN,
   N_STATEMENTS
 } Statement;
+
+/* The columns every reader selects, in the order airing_from_row reads them. */
+#define AIRING_COLUMNS                                                                  \
+  "id, line, spot_id, spot_sha256, title, category, topic, priority, event_ref,"      \
+  " coalesce(schedule_id, 0), scheduled_at, coalesce(started_at, 0),"                  \
+  " coalesce(ended_at, 0), samples, sample_rate, status, reason,"                      \
+  " coalesce(completed_at, 0), coalesce(chain_seq, 0), coalesce(prev_hash, ''),"       \
+  " coalesce(hash, '')"
 
 static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_INSERT] =
     "INSERT INTO airings (line, spot_id, spot_sha256, title, category, topic, priority,"
-    " schedule_id, event_ref, scheduled_at, status, reason, created_at, completed_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?)",
+    " schedule_id, event_ref, scheduled_at, status, reason, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, 'on-air', '', ?)",
+  [STMT_INSERT_FINAL] =
+    "INSERT INTO airings (id, line, spot_id, spot_sha256, title, category, topic, priority,"
+    " schedule_id, event_ref, scheduled_at, status, reason, created_at, completed_at,"
+    " chain_seq, prev_hash, hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
   [STMT_SET_STARTED] =
     "UPDATE airings SET started_at = ?, sample_rate = ? WHERE id = ? AND status = 'on-air'",
+  [STMT_SELECT_ROW] = "SELECT " AIRING_COLUMNS " FROM airings WHERE id = ?",
+  [STMT_HEAD] =
+    "SELECT chain_seq, hash FROM airings WHERE chain_seq IS NOT NULL"
+    " ORDER BY chain_seq DESC LIMIT 1",
+  [STMT_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM airings",
   [STMT_COMPLETE] =
     "UPDATE airings SET status = ?, started_at = NULLIF(?, 0), ended_at = NULLIF(?, 0),"
-    " samples = ?, sample_rate = ?, reason = ?, completed_at = ?"
-    " WHERE id = ? AND status = 'on-air'",
-  [STMT_RECOVER] =
-    "UPDATE airings SET status = 'interrupted', reason = ?, completed_at = ?"
-    " WHERE status = 'on-air'",
+    " samples = ?, sample_rate = ?, reason = ?, completed_at = ?, chain_seq = ?,"
+    " prev_hash = ?, hash = ? WHERE id = ? AND status = 'on-air'",
+  [STMT_ON_AIR] = "SELECT id FROM airings WHERE status = 'on-air' ORDER BY id",
+  [STMT_UNCHAINED] =
+    "SELECT " AIRING_COLUMNS " FROM airings WHERE status <> 'on-air' AND chain_seq IS NULL"
+    " ORDER BY coalesce(completed_at, 0), id",
+  [STMT_SET_CHAIN] = "UPDATE airings SET chain_seq = ?, prev_hash = ?, hash = ? WHERE id = ?",
 };
 
 struct LoaAirlog {
   sqlite3 *db;                         /* borrowed */
+  char *station_id;                    /* goes into every row's canonical form */
   sqlite3_stmt *stmts[N_STATEMENTS];
 };
+
+static LoaAiring *
+airing_from_row(sqlite3_stmt *stmt)
+{
+  LoaAiring *a = g_new0(LoaAiring, 1);
+  a->id = sqlite3_column_int64(stmt, 0);
+  a->line = loa_db_column_text(stmt, 1);
+  a->spot_id = loa_db_column_text(stmt, 2);
+  a->spot_sha256 = loa_db_column_text(stmt, 3);
+  a->title = loa_db_column_text(stmt, 4);
+  a->category = loa_db_column_text(stmt, 5);
+  a->topic = loa_db_column_text(stmt, 6);
+  a->priority = loa_db_column_text(stmt, 7);
+  a->event_ref = loa_db_column_text(stmt, 8);
+  a->schedule_id = sqlite3_column_int64(stmt, 9);
+  a->scheduled_at = sqlite3_column_int64(stmt, 10);
+  a->started_at = sqlite3_column_int64(stmt, 11);
+  a->ended_at = sqlite3_column_int64(stmt, 12);
+  a->samples = sqlite3_column_int64(stmt, 13);
+  a->sample_rate = sqlite3_column_int(stmt, 14);
+  a->status = loa_db_column_text(stmt, 15);
+  a->reason = loa_db_column_text(stmt, 16);
+  a->completed_at = sqlite3_column_int64(stmt, 17);
+  a->chain_seq = sqlite3_column_int64(stmt, 18);
+  a->prev_hash = loa_db_column_text(stmt, 19);
+  a->hash = loa_db_column_text(stmt, 20);
+  return a;
+}
+
+char *
+loa_airlog_station_id(sqlite3 *db, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT id FROM station LIMIT 1", -1, &stmt, NULL) != SQLITE_OK) {
+    loa_db_set_error(error, db, _("reading the station"));
+    return NULL;
+  }
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW)
+    return loa_db_column_text(stmt, 0);
+  if (rc == SQLITE_DONE)
+    g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
+                _("the database has no station yet (run 'loa init')"));
+  else
+    loa_db_set_error(error, db, _("reading the station"));
+  return NULL;
+}
+
+static gboolean chain_unchained(LoaAirlog *log, GError **error);
 
 LoaAirlog *
 loa_airlog_new(sqlite3 *db, GError **error)
 {
-  LoaAirlog *log = g_new0(LoaAirlog, 1);
+  g_autoptr(LoaAirlog) log = g_new0(LoaAirlog, 1);
   log->db = db;
-  if (!loa_db_prepare_all(db, statement_sql, N_STATEMENTS, log->stmts, error)) {
-    g_free(log);
+  log->station_id = loa_airlog_station_id(db, error);
+  if (log->station_id == NULL ||
+      !loa_db_prepare_all(db, statement_sql, N_STATEMENTS, log->stmts, error) ||
+      !chain_unchained(log, error))
     return NULL;
-  }
-  return log;
+  return g_steal_pointer(&log);
 }
 
 void
@@ -54,6 +133,7 @@ loa_airlog_free(LoaAirlog *log)
   if (log == NULL)
     return;
   loa_db_finalize_all(log->stmts, N_STATEMENTS);
+  g_free(log->station_id);
   g_free(log);
 }
 
@@ -65,48 +145,114 @@ status_is_final(const char *status)
          g_strcmp0(status, LOA_AIRING_FAILED) == 0 || g_strcmp0(status, LOA_AIRING_MISSED) == 0;
 }
 
-static gint64
-insert(LoaAirlog *log, const LoaAiringPlan *plan, const char *status, const char *reason,
-       GError **error)
+static gboolean
+require_final(const char *status, GError **error)
 {
-  sqlite3_stmt *stmt = log->stmts[STMT_INSERT];
-  gint64 now = loa_time_now_wall_ns();
-  gboolean final = g_strcmp0(status, LOA_AIRING_ON_AIR) != 0;
-  /* completed_at is set only for rows that are final from the start. */
-  if (!loa_db_bind(stmt, error, final ? "tttttttitittii" : "tttttttitittin", plan->line,
-                   plan->spot_id, plan->spot_sha256 ? plan->spot_sha256 : "",
-                   plan->title ? plan->title : "", plan->category ? plan->category : "",
-                   plan->topic ? plan->topic : "", plan->priority ? plan->priority : "normal",
-                   plan->schedule_id, plan->event_ref ? plan->event_ref : "",
-                   plan->scheduled_at, status, reason ? reason : "", now, now))
-    return 0;
-  if (!loa_db_step_done(stmt, error))
-    return 0;
-  return sqlite3_last_insert_rowid(log->db);
+  if (status_is_final(status))
+    return TRUE;
+  g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
+              _("'%s' is not a final airing status"), status);
+  return FALSE;
+}
+
+/* Inside a write transaction: gives airing the next place in the chain
+ * (chain_seq, prev_hash, completed_at) and its hash. */
+static gboolean
+link_into_chain(LoaAirlog *log, LoaAiring *airing, GError **error)
+{
+  sqlite3_stmt *head = log->stmts[STMT_HEAD];
+  sqlite3_reset(head);
+  int rc = sqlite3_step(head);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return loa_db_set_error(error, log->db, _("reading the head of the as-run log"));
+  airing->chain_seq = rc == SQLITE_ROW ? sqlite3_column_int64(head, 0) + 1 : 1;
+  g_free(airing->prev_hash);
+  airing->prev_hash = rc == SQLITE_ROW ? loa_db_column_text(head, 1) : g_strdup(LOA_CHAIN_GENESIS);
+  sqlite3_reset(head);
+  if (airing->completed_at == 0)
+    airing->completed_at = loa_time_now_wall_ns();
+
+  g_autoptr(GString) canonical = g_string_new(NULL);
+  loa_chain_canonical(log->station_id, airing, canonical);
+  g_free(airing->hash);
+  airing->hash = loa_chain_hash(canonical, airing->prev_hash);
+  return TRUE;
 }
 
 gint64
 loa_airlog_open(LoaAirlog *log, const LoaAiringPlan *plan, GError **error)
 {
-  return insert(log, plan, LOA_AIRING_ON_AIR, NULL, error);
+  sqlite3_stmt *stmt = log->stmts[STMT_INSERT];
+  if (!loa_db_bind(stmt, error, "tttttttitii", plan->line, plan->spot_id,
+                   plan->spot_sha256 ? plan->spot_sha256 : "", plan->title ? plan->title : "",
+                   plan->category ? plan->category : "", plan->topic ? plan->topic : "",
+                   plan->priority ? plan->priority : "normal", plan->schedule_id,
+                   plan->event_ref ? plan->event_ref : "", plan->scheduled_at,
+                   loa_time_now_wall_ns()) ||
+      !loa_db_step_done(stmt, error))
+    return 0;
+  return sqlite3_last_insert_rowid(log->db);
 }
 
 gint64
 loa_airlog_record(LoaAirlog *log, const LoaAiringPlan *plan, const char *status,
                   const char *reason, GError **error)
 {
-  if (!status_is_final(status)) {
-    g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
-                _("'%s' is not a final airing status"), status);
+  if (!require_final(status, error) || !loa_db_begin(log->db, error))
+    return 0;
+
+  sqlite3_stmt *next = log->stmts[STMT_NEXT_ID];
+  sqlite3_reset(next);
+  if (sqlite3_step(next) != SQLITE_ROW) {
+    loa_db_set_error(error, log->db, _("writing the as-run log"));
+    sqlite3_reset(next);
+    loa_db_rollback(log->db);
     return 0;
   }
-  return insert(log, plan, status, reason, error);
+  gint64 now = loa_time_now_wall_ns();
+  LoaAiring airing = {
+    .id = sqlite3_column_int64(next, 0),
+    .line = (char *)plan->line,
+    .spot_id = (char *)plan->spot_id,
+    .spot_sha256 = (char *)(plan->spot_sha256 ? plan->spot_sha256 : ""),
+    .title = (char *)(plan->title ? plan->title : ""),
+    .category = (char *)(plan->category ? plan->category : ""),
+    .topic = (char *)(plan->topic ? plan->topic : ""),
+    .priority = (char *)(plan->priority ? plan->priority : "normal"),
+    .event_ref = (char *)(plan->event_ref ? plan->event_ref : ""),
+    .schedule_id = plan->schedule_id,
+    .scheduled_at = plan->scheduled_at,
+    .status = (char *)status,
+    .reason = (char *)(reason ? reason : ""),
+    .completed_at = now,
+  };
+  sqlite3_reset(next);
+
+  sqlite3_stmt *stmt = log->stmts[STMT_INSERT_FINAL];
+  gboolean ok = link_into_chain(log, &airing, error) &&
+                loa_db_bind(stmt, error, "itttttttitittiiitt", airing.id, airing.line,
+                            airing.spot_id, airing.spot_sha256, airing.title, airing.category,
+                            airing.topic, airing.priority, airing.schedule_id, airing.event_ref,
+                            airing.scheduled_at, airing.status, airing.reason, now, now,
+                            airing.chain_seq, airing.prev_hash, airing.hash) &&
+                loa_db_step_done(stmt, error) && loa_db_commit(log->db, error);
+  g_free(airing.prev_hash);
+  g_free(airing.hash);
+  if (!ok) {
+    loa_db_rollback(log->db);
+    return 0;
+  }
+  return airing.id;
 }
 
-/* Fails unless exactly one on-air row was changed. */
-static gboolean
-expect_one_change(LoaAirlog *log, gint64 id, GError **error)
+gboolean
+loa_airlog_set_started(LoaAirlog *log, gint64 id, gint64 started_at, int sample_rate,
+                       GError **error)
 {
+  sqlite3_stmt *stmt = log->stmts[STMT_SET_STARTED];
+  if (!loa_db_bind(stmt, error, "iii", started_at, (gint64)sample_rate, id) ||
+      !loa_db_step_done(stmt, error))
+    return FALSE;
   if (sqlite3_changes(log->db) != 1) {
     g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
                 _("airing %" G_GINT64_FORMAT " is not on air (already completed or unknown)"), id);
@@ -115,13 +261,47 @@ expect_one_change(LoaAirlog *log, gint64 id, GError **error)
   return TRUE;
 }
 
-gboolean
-loa_airlog_set_started(LoaAirlog *log, gint64 id, gint64 started_at, int sample_rate,
-                       GError **error)
+/* Inside a write transaction: completes on-air row id. started_at/ended_at
+ * < 0 keep what the row has. */
+static gboolean
+complete_locked(LoaAirlog *log, gint64 id, const char *status, gint64 started_at,
+                gint64 ended_at, gint64 samples, int sample_rate, const char *reason,
+                GError **error)
 {
-  sqlite3_stmt *stmt = log->stmts[STMT_SET_STARTED];
-  return loa_db_bind(stmt, error, "iii", started_at, (gint64)sample_rate, id) &&
-         loa_db_step_done(stmt, error) && expect_one_change(log, id, error);
+  sqlite3_stmt *select = log->stmts[STMT_SELECT_ROW];
+  if (!loa_db_bind(select, error, "i", id))
+    return FALSE;
+  int rc = sqlite3_step(select);
+  g_autoptr(LoaAiring) airing = rc == SQLITE_ROW ? airing_from_row(select) : NULL;
+  sqlite3_reset(select);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return loa_db_set_error(error, log->db, _("reading the as-run log"));
+  if (airing == NULL || g_strcmp0(airing->status, LOA_AIRING_ON_AIR) != 0) {
+    g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
+                _("airing %" G_GINT64_FORMAT " is not on air (already completed or unknown)"), id);
+    return FALSE;
+  }
+  g_free(airing->status);
+  airing->status = g_strdup(status);
+  g_free(airing->reason);
+  airing->reason = g_strdup(reason != NULL ? reason : "");
+  if (started_at >= 0)
+    airing->started_at = started_at;
+  if (ended_at >= 0)
+    airing->ended_at = ended_at;
+  if (samples >= 0)
+    airing->samples = samples;
+  if (sample_rate >= 0)
+    airing->sample_rate = sample_rate;
+  if (!link_into_chain(log, airing, error))
+    return FALSE;
+
+  sqlite3_stmt *stmt = log->stmts[STMT_COMPLETE];
+  return loa_db_bind(stmt, error, "tiiiitiitti", airing->status, airing->started_at,
+                     airing->ended_at, airing->samples, (gint64)airing->sample_rate,
+                     airing->reason, airing->completed_at, airing->chain_seq, airing->prev_hash,
+                     airing->hash, id) &&
+         loa_db_step_done(stmt, error);
 }
 
 gboolean
@@ -129,25 +309,77 @@ loa_airlog_complete(LoaAirlog *log, gint64 id, const char *status, gint64 starte
                     gint64 ended_at, gint64 samples, int sample_rate, const char *reason,
                     GError **error)
 {
-  if (!status_is_final(status)) {
-    g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
-                _("'%s' is not a final airing status"), status);
+  if (!require_final(status, error) || !loa_db_begin(log->db, error))
+    return FALSE;
+  if (!complete_locked(log, id, status, started_at, ended_at, samples, sample_rate, reason,
+                       error) ||
+      !loa_db_commit(log->db, error)) {
+    loa_db_rollback(log->db);
     return FALSE;
   }
-  sqlite3_stmt *stmt = log->stmts[STMT_COMPLETE];
-  return loa_db_bind(stmt, error, "tiiiitii", status, started_at, ended_at, samples,
-                     (gint64)sample_rate, reason ? reason : "", loa_time_now_wall_ns(), id) &&
-         loa_db_step_done(stmt, error) && expect_one_change(log, id, error);
+  return TRUE;
 }
 
 int
 loa_airlog_recover(LoaAirlog *log, const char *reason, GError **error)
 {
-  sqlite3_stmt *stmt = log->stmts[STMT_RECOVER];
-  if (!loa_db_bind(stmt, error, "ti", reason, loa_time_now_wall_ns()) ||
-      !loa_db_step_done(stmt, error))
+  if (!loa_db_begin(log->db, error))
     return -1;
-  return sqlite3_changes(log->db);
+  g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+  sqlite3_stmt *on_air = log->stmts[STMT_ON_AIR];
+  sqlite3_reset(on_air);
+  int rc;
+  while ((rc = sqlite3_step(on_air)) == SQLITE_ROW) {
+    gint64 id = sqlite3_column_int64(on_air, 0);
+    g_array_append_val(ids, id);
+  }
+  sqlite3_reset(on_air);
+  gboolean ok = rc == SQLITE_DONE || loa_db_set_error(error, log->db, _("reading the as-run log"));
+  /* What played before the stop is not known: the measured start stays, the
+   * end and sample count stay unknown. */
+  for (guint i = 0; ok && i < ids->len; i++)
+    ok = complete_locked(log, g_array_index(ids, gint64, i), LOA_AIRING_INTERRUPTED, -1, -1, -1,
+                         -1, reason, error);
+  if (!ok || !loa_db_commit(log->db, error)) {
+    loa_db_rollback(log->db);
+    return -1;
+  }
+  return (int)ids->len;
+}
+
+/* Rows completed before the chain existed (schema 0002) get their place once,
+ * in completion order. */
+static gboolean
+chain_unchained(LoaAirlog *log, GError **error)
+{
+  sqlite3_stmt *select = log->stmts[STMT_UNCHAINED];
+  sqlite3_reset(select);
+  int rc = sqlite3_step(select);
+  sqlite3_reset(select);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  if (rc != SQLITE_ROW)
+    return loa_db_set_error(error, log->db, _("reading the as-run log"));
+
+  if (!loa_db_begin(log->db, error))
+    return FALSE;
+  gboolean ok = TRUE;
+  while (ok && (rc = sqlite3_step(select)) == SQLITE_ROW) {
+    g_autoptr(LoaAiring) airing = airing_from_row(select);
+    sqlite3_stmt *set = log->stmts[STMT_SET_CHAIN];
+    ok = link_into_chain(log, airing, error) &&
+         loa_db_bind(set, error, "itti", airing->chain_seq, airing->prev_hash, airing->hash,
+                     airing->id) &&
+         loa_db_step_done(set, error);
+  }
+  sqlite3_reset(select);
+  if (ok && rc != SQLITE_DONE)
+    ok = loa_db_set_error(error, log->db, _("reading the as-run log"));
+  if (!ok || !loa_db_commit(log->db, error)) {
+    loa_db_rollback(log->db);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 void
@@ -165,16 +397,56 @@ loa_airing_free(LoaAiring *airing)
   g_free(airing->event_ref);
   g_free(airing->status);
   g_free(airing->reason);
+  g_free(airing->prev_hash);
+  g_free(airing->hash);
   g_free(airing);
+}
+
+gboolean
+loa_airlog_chain_foreach(sqlite3 *db, gint64 first_seq, gint64 last_seq,
+                         LoaAiringFunc func, gpointer user_data, GError **error)
+{
+  static const char sql[] =
+    "SELECT " AIRING_COLUMNS " FROM airings WHERE chain_seq >= ?1"
+    " AND (?2 = 0 OR chain_seq <= ?2) ORDER BY chain_seq";
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return loa_db_set_error(error, db, _("reading the as-run log"));
+  if (!loa_db_bind(stmt, error, "ii", first_seq, last_seq))
+    return FALSE;
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    LoaAiring *airing = airing_from_row(stmt);
+    gboolean go_on = func(airing, user_data);
+    if (!go_on)
+      return TRUE;
+  }
+  if (rc != SQLITE_DONE)
+    return loa_db_set_error(error, db, _("reading the as-run log"));
+  return TRUE;
+}
+
+static gboolean
+collect_row(LoaAiring *airing, gpointer user_data)
+{
+  g_ptr_array_add(user_data, airing);
+  return TRUE;
+}
+
+GPtrArray *
+loa_airlog_chain_rows(sqlite3 *db, gint64 first_seq, gint64 last_seq, GError **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)loa_airing_free);
+  if (!loa_airlog_chain_foreach(db, first_seq, last_seq, collect_row, rows, error))
+    return NULL;
+  return g_steal_pointer(&rows);
 }
 
 GPtrArray *
 loa_airlog_query(sqlite3 *db, const LoaAirlogFilter *filter, GError **error)
 {
   static const char sql[] =
-    "SELECT id, line, spot_id, spot_sha256, title, category, topic, priority, event_ref,"
-    " coalesce(schedule_id, 0), scheduled_at, coalesce(started_at, 0), coalesce(ended_at, 0),"
-    " samples, sample_rate, status, reason FROM airings"
+    "SELECT " AIRING_COLUMNS " FROM airings"
     " WHERE (?1 = 0 OR scheduled_at >= ?1) AND (?2 = 0 OR scheduled_at < ?2)"
     " AND (?3 IS NULL OR line = ?3) ORDER BY scheduled_at, id";
   g_autoptr(sqlite3_stmt) stmt = NULL;
@@ -187,27 +459,8 @@ loa_airlog_query(sqlite3 *db, const LoaAirlogFilter *filter, GError **error)
 
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)loa_airing_free);
   int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    LoaAiring *a = g_new0(LoaAiring, 1);
-    a->id = sqlite3_column_int64(stmt, 0);
-    a->line = loa_db_column_text(stmt, 1);
-    a->spot_id = loa_db_column_text(stmt, 2);
-    a->spot_sha256 = loa_db_column_text(stmt, 3);
-    a->title = loa_db_column_text(stmt, 4);
-    a->category = loa_db_column_text(stmt, 5);
-    a->topic = loa_db_column_text(stmt, 6);
-    a->priority = loa_db_column_text(stmt, 7);
-    a->event_ref = loa_db_column_text(stmt, 8);
-    a->schedule_id = sqlite3_column_int64(stmt, 9);
-    a->scheduled_at = sqlite3_column_int64(stmt, 10);
-    a->started_at = sqlite3_column_int64(stmt, 11);
-    a->ended_at = sqlite3_column_int64(stmt, 12);
-    a->samples = sqlite3_column_int64(stmt, 13);
-    a->sample_rate = sqlite3_column_int(stmt, 14);
-    a->status = loa_db_column_text(stmt, 15);
-    a->reason = loa_db_column_text(stmt, 16);
-    g_ptr_array_add(rows, a);
-  }
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+    g_ptr_array_add(rows, airing_from_row(stmt));
   if (rc != SQLITE_DONE) {
     loa_db_set_error(error, db, _("reading the as-run log"));
     return NULL;

@@ -52,6 +52,10 @@ typedef struct {
   int sample_rate;
   char *status;
   char *reason;
+  gint64 completed_at;       /* when the row was completed, 0 while on air */
+  gint64 chain_seq;          /* position in the hash chain, 0 while on air */
+  char *prev_hash;           /* hash of row chain_seq - 1 ("" while on air) */
+  char *hash;                /* this row's hash ("" while on air), see chain.h */
 } LoaAiring;
 
 void loa_airing_free(LoaAiring *airing);
@@ -59,7 +63,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaAiring, loa_airing_free)
 
 typedef struct LoaAirlog LoaAirlog;
 
-/* Prepares the log's statements on db (borrowed; must outlive the log). */
+/* Prepares the log's statements on db (borrowed; must outlive the log).
+ * Fails if the database has no station (`loa init`). Rows completed before
+ * the hash chain existed are chained here, once. */
 LoaAirlog *loa_airlog_new(sqlite3 *db, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void loa_airlog_free(LoaAirlog *log);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaAirlog, loa_airlog_free)
@@ -71,9 +77,10 @@ gint64 loa_airlog_open(LoaAirlog *log, const LoaAiringPlan *plan, GError **error
 gboolean loa_airlog_set_started(LoaAirlog *log, gint64 id, gint64 started_at, int sample_rate,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Completes an on-air row with a final status. started_at/ended_at 0 = not
- * known (never played); reason may be NULL. Fails (and changes nothing) if the
- * row is not on-air. */
+/* Completes an on-air row with a final status and links it into the hash
+ * chain (chain.h), in one transaction. started_at/ended_at 0 = not known
+ * (never played); reason may be NULL. Fails (and changes nothing) if the row
+ * is not on-air. */
 gboolean loa_airlog_complete(LoaAirlog *log, gint64 id, const char *status, gint64 started_at,
                              gint64 ended_at, gint64 samples, int sample_rate,
                              const char *reason, GError **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -83,7 +90,8 @@ gboolean loa_airlog_complete(LoaAirlog *log, gint64 id, const char *status, gint
 gint64 loa_airlog_record(LoaAirlog *log, const LoaAiringPlan *plan, const char *status,
                          const char *reason, GError **error);
 
-/* Marks every on-air row interrupted with reason. Returns how many, or -1. */
+/* Marks every on-air row interrupted with reason, each taking its place in
+ * the chain (its measured start, if any, is kept). Returns how many, or -1. */
 int loa_airlog_recover(LoaAirlog *log, const char *reason, GError **error);
 
 /* Rows to list: scheduled_at in [from, until) when non-zero, line when non-NULL. */
@@ -96,3 +104,22 @@ typedef struct {
 /* Matching rows in scheduled order, a GPtrArray of LoaAiring * (frees them), or NULL. */
 GPtrArray *loa_airlog_query(sqlite3 *db, const LoaAirlogFilter *filter,
                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Called for each row; takes ownership of airing (free with loa_airing_free).
+ * Returns FALSE to stop. */
+typedef gboolean (*LoaAiringFunc)(LoaAiring *airing, gpointer user_data);
+
+/* Streams completed rows with first_seq <= chain_seq <= last_seq (last_seq 0:
+ * to the end) in chain order to func, without holding them all in memory. */
+gboolean loa_airlog_chain_foreach(sqlite3 *db, gint64 first_seq, gint64 last_seq,
+                                  LoaAiringFunc func, gpointer user_data,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Completed rows with first_seq <= chain_seq <= last_seq (last_seq 0: to the
+ * end), in chain order; same ownership as loa_airlog_query. */
+GPtrArray *loa_airlog_chain_rows(sqlite3 *db, gint64 first_seq, gint64 last_seq,
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The station id the log belongs to (from `loa init`), newly allocated, or
+ * NULL with the error set. */
+char *loa_airlog_station_id(sqlite3 *db, GError **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -70,10 +70,37 @@ static const KeySpec station_keys[] = {
     G_STRUCT_OFFSET(LoaConfig, timezone_name), validate_timezone },
   { "database", KEY_PATH, FALSE, 0, 0, "/var/lib/loa/loa.db", 0, G_STRUCT_OFFSET(LoaConfig, database), NULL },
   { "library", KEY_PATH, FALSE, 0, 0, "/var/lib/loa/library", 0, G_STRUCT_OFFSET(LoaConfig, library), NULL },
+  { "station.key", KEY_PATH, FALSE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaConfig, key), NULL },
   { "engine.rate", KEY_INT, FALSE, 8000, 192000, NULL, 48000, G_STRUCT_OFFSET(LoaConfig, sample_rate), NULL },
   { "engine.channels", KEY_INT, FALSE, 1, 8, NULL, 2, G_STRUCT_OFFSET(LoaConfig, channels), NULL },
   { "engine.prepare_seconds", KEY_INT, FALSE, 1, 60, NULL, 3, G_STRUCT_OFFSET(LoaConfig, prepare_seconds), NULL },
   { "engine.latency_ms", KEY_INT, FALSE, 0, 2000, NULL, 0, G_STRUCT_OFFSET(LoaConfig, latency_ms), NULL },
+};
+
+static char *
+validate_category(const char *value)
+{
+  static const char *const categories[] = { "article", "news", "report", "announcement", "other" };
+  for (size_t i = 0; i < G_N_ELEMENTS(categories); i++)
+    if (g_strcmp0(value, categories[i]) == 0)
+      return NULL;
+  return g_strdup_printf(_("category '%s' is not article, news, report, announcement or other"),
+                         value);
+}
+
+static char *
+validate_period(const char *value)
+{
+  if (g_strcmp0(value, "month") == 0 || g_strcmp0(value, "year") == 0)
+    return NULL;
+  return g_strdup_printf(_("period '%s' is not \"month\" or \"year\""), value);
+}
+
+static const KeySpec quota_keys[] = {
+  { "topic", KEY_STRING, TRUE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaQuotaConfig, topic), NULL },
+  { "category", KEY_STRING, TRUE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaQuotaConfig, category), validate_category },
+  { "per", KEY_STRING, FALSE, 0, 0, "month", 0, G_STRUCT_OFFSET(LoaQuotaConfig, per), validate_period },
+  { "at_least", KEY_INT, TRUE, 1, 100000, NULL, 0, G_STRUCT_OFFSET(LoaQuotaConfig, at_least), NULL },
 };
 
 static const KeySpec line_keys[] = {
@@ -233,6 +260,49 @@ read_lines(Loader *loader, config_t *cfg, LoaConfig *config)
   }
 }
 
+static void
+quota_config_free(gpointer data)
+{
+  LoaQuotaConfig *quota = data;
+  g_free(quota->topic);
+  g_free(quota->category);
+  g_free(quota->per);
+  g_free(quota);
+}
+
+static void
+read_quotas(Loader *loader, config_t *cfg, LoaConfig *config)
+{
+  config_setting_t *quotas = config_lookup(cfg, "quotas");
+  if (quotas == NULL)
+    return;
+  mark_read(loader, quotas);
+  if (!config_setting_is_list(quotas) && !config_setting_is_array(quotas)) {
+    add_error(loader, setting_line(quotas),
+              _("'quotas' must be a list: ( { topic = ...; category = ...; at_least = ...; }, ... )"));
+    return;
+  }
+  int n = config_setting_length(quotas);
+  for (int i = 0; i < n; i++) {
+    config_setting_t *entry = config_setting_get_elem(quotas, (unsigned)i);
+    int line = setting_line(entry);
+    if (!config_setting_is_group(entry)) {
+      add_error(loader, line, _("quotas entry %d must be a group { topic = ...; ... }"), i + 1);
+      continue;
+    }
+    g_hash_table_add(loader->read, entry);
+    LoaQuotaConfig *quota = g_new0(LoaQuotaConfig, 1);
+    quota->source_line = line;
+    guint errors_before = (guint)loader->errors->len;
+    read_keys(loader, entry, quota_keys, G_N_ELEMENTS(quota_keys), quota, line);
+    if ((guint)loader->errors->len != errors_before) {
+      quota_config_free(quota);
+      continue;
+    }
+    g_ptr_array_add(config->quotas, quota);
+  }
+}
+
 /* Every setting that no spec consumed becomes a warning with its line. */
 static void
 warn_unread(Loader *loader, config_setting_t *setting)
@@ -281,6 +351,7 @@ loa_config_load(const char *path, GError **error)
   g_autoptr(LoaConfig) config = g_new0(LoaConfig, 1);
   config->path = g_strdup(absolute);
   config->lines = g_ptr_array_new_with_free_func(line_config_free);
+  config->quotas = g_ptr_array_new_with_free_func(quota_config_free);
   config->warnings = g_ptr_array_new_with_free_func(g_free);
 
   Loader loader = {
@@ -293,6 +364,7 @@ loa_config_load(const char *path, GError **error)
   read_keys(&loader, config_root_setting(cfg), station_keys, G_N_ELEMENTS(station_keys),
             config, 1);
   read_lines(&loader, cfg, config);
+  read_quotas(&loader, cfg, config);
   warn_unread(&loader, config_root_setting(cfg));
 
   gboolean ok = loader.errors->len == 0;
@@ -308,6 +380,10 @@ loa_config_load(const char *path, GError **error)
 
   if (config->station_name == NULL)
     config->station_name = g_strdup(config->station_id);
+  if (config->key == NULL) {
+    g_autofree char *dir = g_path_get_dirname(config->database);
+    config->key = g_build_filename(dir, "station.key", NULL);
+  }
   config->timezone = loa_time_zone_new(config->timezone_name, NULL);
   g_assert(config->timezone != NULL); /* validated above */
   return g_steal_pointer(&config);
@@ -328,6 +404,9 @@ loa_config_free(LoaConfig *config)
   g_free(config->library);
   if (config->lines != NULL)
     g_ptr_array_unref(config->lines);
+  if (config->quotas != NULL)
+    g_ptr_array_unref(config->quotas);
+  g_free(config->key);
   if (config->warnings != NULL)
     g_ptr_array_unref(config->warnings);
   g_free(config);

@@ -28,6 +28,17 @@ typedef struct {
   int source_line;   /* line of its entry in the config file */
 } LoaLineConfig;
 
+/* One compliance quota: at least `at_least` completed airings of the topic
+ * and category per period, on every line (e.g. the Cần Thơ ATTT plan: 1
+ * article and 2 news items per month). */
+typedef struct {
+  char *topic;       /* e.g. "attt" */
+  char *category;    /* article | news | report | announcement | other */
+  char *per;         /* "month" or "year" */
+  int at_least;      /* >= 1 */
+  int source_line;   /* line of its entry in the config file */
+} LoaQuotaConfig;
+
 typedef struct {
   char *path;             /* absolute path of the file it came from */
   char *station_id;       /* station.id */
@@ -37,6 +48,9 @@ typedef struct {
   char *database;         /* absolute path of the station database */
   char *library;          /* absolute path of the spot library folder */
   GPtrArray *lines;       /* LoaLineConfig *, in file order; never empty */
+  GPtrArray *quotas;      /* LoaQuotaConfig *, in file order; may be empty */
+  char *key;              /* station.key: absolute path of the station's Ed25519 secret key
+                           * (default: station.key beside the database) */
   int sample_rate;        /* engine.rate: the rate every line runs at */
   int channels;           /* engine.channels: channels of every line */
   int prepare_seconds;    /* engine.prepare_seconds: how far ahead airings are prepared */

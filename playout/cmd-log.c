@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "airlog.h"
+#include "chain.h"
 #include "i18n.h"
 #include "loa-time.h"
 #include "table.h"
@@ -46,9 +47,51 @@ hide_wide_columns(LoaTable *table)
     loa_table_hide_in_table(table, wide[i]);
 }
 
+/* `loa log verify`: walks the whole hash chain. */
+static int
+log_verify(LoaContext *ctx, int argc, char **argv)
+{
+  int exit_code;
+  if (!loa_command_parse(argv[0], NULL,
+                         _("Recompute the hash chain of the whole as-run log.\n\nExit status: "
+                           "0 the chain holds (prints the row count and the chain head), 1 a row "
+                           "is bad (names the first one)."),
+                         NULL, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc != 1) {
+    loa_command_error(_("unexpected argument '%s'"), argv[1]);
+    return LOA_EXIT_USAGE;
+  }
+  g_autoptr(GError) error = NULL;
+  g_auto(LoaChainReport) report = { 0 };
+  if (!loa_chain_verify(ctx->db, &report, &error)) {
+    loa_command_error("%s", error->message);
+    return LOA_EXIT_PROBLEM;
+  }
+  if (report.problem != NULL) {
+    if (report.bad_seq > 0)
+      printf(_("as-run log BROKEN at row %" G_GINT64_FORMAT " (chain position %" G_GINT64_FORMAT
+               "): %s\n%" G_GINT64_FORMAT " rows before it verified\n"),
+             report.bad_id, report.bad_seq, report.problem, report.rows);
+    else
+      printf(_("as-run log BROKEN at row %" G_GINT64_FORMAT ": %s\n"), report.bad_id,
+             report.problem);
+    return loa_command_finish_output(LOA_EXIT_PROBLEM);
+  }
+  printf(_("as-run log verified: %" G_GINT64_FORMAT " rows, chain head %s\n"), report.rows,
+         report.head);
+  return loa_command_finish_output(LOA_EXIT_OK);
+}
+
 int
 loa_cmd_log(LoaContext *ctx, int argc, char **argv)
 {
+  if (argc >= 2 && g_strcmp0(argv[1], "verify") == 0) {
+    g_autofree char *name = g_strdup_printf("%s %s", argv[0], argv[1]);
+    argv[1] = name;
+    return log_verify(ctx, argc - 1, argv + 1);
+  }
+
   g_autofree char *format_text = NULL, *from_text = NULL, *until_text = NULL, *line = NULL;
   const GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &format_text, N_("table (default), json or csv"),
@@ -62,7 +105,9 @@ loa_cmd_log(LoaContext *ctx, int argc, char **argv)
     { NULL },
   };
   int exit_code;
-  if (!loa_command_parse(argv[0], NULL, _("Show the as-run log: what aired, when, and how it ended."),
+  if (!loa_command_parse(argv[0], _("[verify]"),
+                         _("Show the as-run log: what aired, when, and how it ended.\n\n"
+                           "'loa log verify' recomputes its hash chain."),
                          entries, &argc, &argv, &exit_code))
     return exit_code;
   if (argc != 1) {

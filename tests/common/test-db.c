@@ -130,9 +130,13 @@ test_airings_immutable(void)
   sqlite3 *db = open_ok(path, LOA_DB_OPEN_CREATE);
   exec_ok(db, "INSERT INTO airings (id, line, spot_id, scheduled_at, status, created_at) "
               "VALUES (1, 'an-hoa', 'ATTT-T01', 1000, 'on-air', 1000)");
-  /* On air: it may be completed, once. */
-  exec_ok(db, "UPDATE airings SET status = 'completed', ended_at = 2000, completed_at = 2000 "
-              "WHERE id = 1");
+  /* On air: it may be completed, once, and only with its place in the chain. */
+  g_autoptr(GError) unchained = step_error(db, "UPDATE airings SET status = 'completed', "
+                                               "ended_at = 2000, completed_at = 2000 WHERE id = 1");
+  g_assert_error(unchained, LOA_DB_ERROR, LOA_DB_ERROR_CONSTRAINT);
+  g_assert_nonnull(strstr(unchained->message, "hash chain"));
+  exec_ok(db, "UPDATE airings SET status = 'completed', ended_at = 2000, completed_at = 2000, "
+              "chain_seq = 1, prev_hash = '', hash = 'x' WHERE id = 1");
 
   g_autoptr(GError) update = step_error(db, "UPDATE airings SET reason = 'edited' WHERE id = 1");
   g_assert_error(update, LOA_DB_ERROR, LOA_DB_ERROR_CONSTRAINT);

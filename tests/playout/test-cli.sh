@@ -162,5 +162,14 @@ grep -q "line 'dead' is off the air: .*loa_no_such_pcm" partial.log && ok "dead 
 grep -q ',a,SHORT,.*,completed,' partial.csv && ok "the working line aired" || bad "working line did not air"
 grep -q ',dead,SHORT,.*,failed,the line is off the air' partial.csv && ok "the dead line's airing logged failed" || { bad "dead line airing not logged"; cat partial.csv; }
 
+# The hash chain over everything above verifies; a row edited behind Loa's
+# back (triggers dropped) is named.
+expect "log verify" 0 'as-run log verified: [0-9]+ rows, chain head [0-9a-f]{64}' L log verify
+cp loa.db tampered.db
+sqlite3 tampered.db "DROP TRIGGER airings_immutable_after_completion;
+  UPDATE airings SET started_at = started_at + 1000000000 WHERE spot_id = 'SHORT' AND line = 'b';"
+expect "log verify names the edited row" 1 'BROKEN at row 2 .*changed after completion' \
+  "$LOA" --config loa.cfg --db tampered.db log verify
+
 if [ $fail -ne 0 ]; then echo "--- daemon log"; cat daemon.log; fi
 exit $fail
