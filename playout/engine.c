@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <gst/audio/audio.h>
 #include <gst/gst.h>
+#include <string.h>
 
 G_DEFINE_QUARK(loa-engine-error-quark, loa_engine_error)
 
@@ -25,6 +26,10 @@ G_DEFINE_QUARK(loa-engine-error-quark, loa_engine_error)
 #define RELEASE_MARGIN (20 * GST_MSECOND)
 /* Completion waits this long after the last sample's render time. */
 #define RENDER_SLACK_MS 50
+/* A branch that has fed the mixer nothing for this long past its last
+ * sample (or past its start, if it never began) has stalled. */
+#define STALL_LIMIT (2 * GST_SECOND)
+#define WATCHDOG_INTERVAL_MS 250
 
 typedef enum {
   BRANCH_PREPARING,  /* decoding towards its first buffer */
@@ -48,6 +53,8 @@ struct Branch {
   GstPad *hold_pad;           /* capsfilter src: where the first buffer waits */
   GstPad *ghost;              /* bin src, offset applied here */
   GstPad *mixer_pad;          /* request pad on the mixer */
+  gulong hold_probe_id;       /* 0 once the hold probe is gone (engine lock) */
+  gulong mixer_probe_id;
 
   /* Under engine->lock: */
   BranchState state;
@@ -76,6 +83,7 @@ struct LoaEngine {
   gboolean running;
   gboolean stopped;
   guint bus_watch;
+  guint watchdog;             /* main context timeout checking for stalled branches */
   guint serial;
   LoaEngineCallbacks callbacks;
   gpointer user_data;
@@ -123,6 +131,8 @@ typedef struct {
 
 static void branch_fail(Branch *branch, const char *reason);
 static void branch_ended(Branch *branch);
+static Branch *branch_ref(Branch *branch);
+static void branch_unref(gpointer data);
 
 static Branch *
 find_branch(LoaEngine *engine, guint serial)
@@ -222,13 +232,14 @@ hold_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   GstClockTime target = branch->target_rt;
   GstClockTime position = engine->mixer_position;
   if (GST_CLOCK_TIME_IS_VALID(position) && target < position) {
-    g_warning(_("line '%s': %s was ready %.1f ms after its time; it starts late"),
+    g_message(_("line '%s': %s was ready %.1f ms after its time; it starts late"),
               engine->line_id, branch->path,
               (double)(GstClockTimeDiff)(position - target) / GST_MSECOND);
     target = position + RELEASE_MARGIN;
     branch->target_rt = target;
   }
   branch->state = BRANCH_RELEASED;
+  branch->hold_probe_id = 0;
   g_mutex_unlock(&engine->lock);
 
   gst_pad_set_offset(branch->ghost, (gint64)target - (gint64)local_rt);
@@ -352,6 +363,15 @@ on_pad_added(GstElement *decodebin, GstPad *pad, gpointer user_data)
   g_mutex_unlock(&branch->engine->lock);
 }
 
+/* Decoders skip damaged frames by default, shortening a spot silently; at
+ * air time a decoding error must fail the spot (and be logged) instead. */
+static void
+on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
+{
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), "max-errors") != NULL)
+    g_object_set(element, "max-errors", 0, NULL);
+}
+
 static void
 on_no_more_pads(GstElement *decodebin, gpointer user_data)
 {
@@ -363,25 +383,57 @@ on_no_more_pads(GstElement *decodebin, gpointer user_data)
     post_note(branch, NOTE_FAILED, _("the file has no audio stream"));
 }
 
-static void
-branch_free(Branch *branch)
+/* Branches are shared with the probes and signal handlers that streaming
+ * threads run, so they are reference counted: each of those holds a
+ * reference until it is removed. */
+static Branch *
+branch_ref(Branch *branch)
 {
-  if (branch->completion_source != 0)
-    g_source_remove(branch->completion_source);
+  return g_atomic_rc_box_acquire(branch);
+}
+
+static void
+branch_clear(gpointer data)
+{
+  Branch *branch = data;
   g_clear_object(&branch->hold_pad);
   g_clear_object(&branch->ghost);
   g_clear_object(&branch->mixer_pad);
   g_clear_object(&branch->bin);
   g_free(branch->path);
-  g_free(branch);
 }
 
-/* Takes the branch out of the pipeline and frees it. Main thread. */
+static void
+branch_unref(gpointer data)
+{
+  g_atomic_rc_box_release_full(data, branch_clear);
+}
+
+static void
+branch_unref_closure(gpointer data, GClosure *closure)
+{
+  branch_unref(data);
+}
+
+/* Stops a branch's bin off the main thread: a decoder stuck in a read must
+ * not stop the line. The bin is no longer in the pipeline by then. */
+static void
+stop_orphan(GstElement *bin, gpointer user_data)
+{
+  gst_element_set_state(bin, GST_STATE_NULL);
+}
+
+/* Takes the branch out of the pipeline and drops the engine's reference.
+ * Main thread. */
 static void
 branch_remove(Branch *branch)
 {
   LoaEngine *engine = branch->engine;
 
+  if (branch->completion_source != 0) {
+    g_source_remove(branch->completion_source);
+    branch->completion_source = 0;
+  }
   g_mutex_lock(&engine->lock);
   branch->cancelled = TRUE;
   if (branch->prev != NULL)
@@ -389,21 +441,42 @@ branch_remove(Branch *branch)
   if (branch->next != NULL)
     branch->next->prev = branch->prev;
   branch->prev = branch->next = NULL;
+  gulong hold_probe = branch->hold_probe_id;
+  branch->hold_probe_id = 0;
   g_cond_broadcast(&engine->cond);
   g_mutex_unlock(&engine->lock);
 
-  /* Release the mixer pad first: it wakes a streaming thread waiting inside
-   * the mixer, which would otherwise hold the stream lock that stopping the
-   * bin needs. */
+  if (hold_probe != 0)
+    gst_pad_remove_probe(branch->hold_pad, hold_probe);
+  /* Releasing the mixer pad also wakes a streaming thread waiting inside the
+   * mixer, which would otherwise hold the stream lock that stopping needs. */
   if (branch->mixer_pad != NULL) {
+    gst_pad_remove_probe(branch->mixer_pad, branch->mixer_probe_id);
     gst_element_release_request_pad(engine->mixer, branch->mixer_pad);
     g_clear_object(&branch->mixer_pad);
   }
   gst_element_set_locked_state(branch->bin, TRUE);
-  gst_element_set_state(branch->bin, GST_STATE_NULL);
-  gst_bin_remove(GST_BIN(engine->pipeline), branch->bin);
+  if (GST_OBJECT_PARENT(branch->bin) != NULL)
+    gst_bin_remove(GST_BIN(engine->pipeline), branch->bin);
+  if (engine->stopped)
+    gst_element_set_state(branch->bin, GST_STATE_NULL);
+  else
+    gst_element_call_async(branch->bin, stop_orphan, NULL, NULL);
+  /* Dropping the bin lets its handlers and probes drop their references. */
+  g_clear_object(&branch->bin);
   engine->branches = g_list_remove(engine->branches, branch);
-  branch_free(branch);
+  branch_unref(branch);
+}
+
+/* Frees a branch that was built but never attached to the pipeline. */
+static void
+branch_discard(Branch *branch)
+{
+  if (branch->hold_probe_id != 0)
+    gst_pad_remove_probe(branch->hold_pad, branch->hold_probe_id);
+  branch->hold_probe_id = 0;
+  g_clear_object(&branch->bin);
+  branch_unref(branch);
 }
 
 static void
@@ -487,7 +560,7 @@ branch_fail(Branch *branch, const char *reason)
 static Branch *
 branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
 {
-  Branch *branch = g_new0(Branch, 1);
+  Branch *branch = g_atomic_rc_box_new0(Branch);
   branch->engine = engine;
   branch->serial = ++engine->serial;
   branch->path = g_strdup(item->path);
@@ -513,7 +586,7 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
     gst_clear_object(&branch->convert);
     gst_clear_object(&resample);
     gst_clear_object(&filter);
-    branch_free(branch);
+    branch_unref(branch);
     return NULL;
   }
   g_object_set(src, "location", item->path, NULL);
@@ -524,18 +597,22 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': cannot link the decoding branch for %s"), engine->line_id,
                 item->path);
-    branch_free(branch);
+    branch_unref(branch);
     return NULL;
   }
-  g_signal_connect(decode, "pad-added", G_CALLBACK(on_pad_added), branch);
-  g_signal_connect(decode, "no-more-pads", G_CALLBACK(on_no_more_pads), branch);
+  g_signal_connect_data(decode, "pad-added", G_CALLBACK(on_pad_added), branch_ref(branch),
+                        branch_unref_closure, 0);
+  g_signal_connect_data(decode, "no-more-pads", G_CALLBACK(on_no_more_pads), branch_ref(branch),
+                        branch_unref_closure, 0);
+  g_signal_connect(decode, "deep-element-added", G_CALLBACK(on_deep_element_added), NULL);
 
   branch->hold_pad = gst_element_get_static_pad(filter, "src");
   branch->ghost = gst_ghost_pad_new("src", branch->hold_pad);
   gst_object_ref(branch->ghost);
   gst_element_add_pad(branch->bin, branch->ghost);
-  gst_pad_add_probe(branch->hold_pad, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER,
-                    hold_probe, branch, NULL);
+  branch->hold_probe_id =
+    gst_pad_add_probe(branch->hold_pad, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER,
+                      hold_probe, branch_ref(branch), branch_unref);
   return branch;
 }
 
@@ -563,9 +640,10 @@ branch_attach(Branch *branch, GError **error)
                 _("line '%s': cannot connect %s to the mixer"), engine->line_id, branch->path);
     return FALSE;
   }
-  gst_pad_add_probe(branch->mixer_pad,
-                    GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, mixer_probe,
-                    branch, NULL);
+  branch->mixer_probe_id =
+    gst_pad_add_probe(branch->mixer_pad,
+                      GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                      mixer_probe, branch_ref(branch), branch_unref);
   if (!gst_element_sync_state_with_parent(branch->bin)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_STATE,
                 _("line '%s': cannot start decoding %s"), engine->line_id, branch->path);
@@ -588,7 +666,7 @@ loa_engine_queue(LoaEngine *engine, gint64 start_wall_ns, const LoaEngineItem *i
     Branch *branch = branch_new(engine, &items[i], error);
     if (branch == NULL) {
       for (guint j = 0; j < branches->len; j++)
-        branch_free(branches->pdata[j]);
+        branch_discard(branches->pdata[j]);
       return FALSE;
     }
     g_ptr_array_add(branches, branch);
@@ -770,6 +848,32 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
   return engine;
 }
 
+/* Fails branches whose decoder stopped delivering: the mixer has run
+ * STALL_LIMIT past the end of what they gave it (or past their start). */
+static gboolean
+watch_branches(gpointer user_data)
+{
+  LoaEngine *engine = user_data;
+  g_autoptr(GPtrArray) stalled = g_ptr_array_new();
+
+  g_mutex_lock(&engine->lock);
+  GstClockTime position = engine->mixer_position;
+  for (GList *l = engine->branches; l != NULL && GST_CLOCK_TIME_IS_VALID(position); l = l->next) {
+    Branch *branch = l->data;
+    if (branch->state == BRANCH_ENDED || branch->state == BRANCH_FINISHED ||
+        branch->cancelled || !branch->release_requested)
+      continue;
+    GstClockTime fed_until = branch->have_first ? branch->end_rt : branch->target_rt;
+    if (position > fed_until + STALL_LIMIT)
+      g_ptr_array_add(stalled, branch);
+  }
+  g_mutex_unlock(&engine->lock);
+
+  for (guint i = 0; i < stalled->len; i++)
+    branch_fail(stalled->pdata[i], _("the decoder stalled (no audio for 2 s)"));
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 loa_engine_start(LoaEngine *engine, GError **error)
 {
@@ -800,6 +904,8 @@ loa_engine_start(LoaEngine *engine, GError **error)
     gboolean live;
     GstClockTime min, max;
     gst_query_parse_latency(query, &live, &min, &max);
+    /* Some sinks (file:) answer less than the mixer itself needs. */
+    min = MAX(min, MIXER_LATENCY + 2 * GST_SECOND / 100);
     if (engine->latency == 0) {
       engine->latency = min;
       gst_pipeline_set_latency(GST_PIPELINE(engine->pipeline), min);
@@ -813,6 +919,7 @@ loa_engine_start(LoaEngine *engine, GError **error)
     }
   }
   engine->running = TRUE;
+  engine->watchdog = g_timeout_add(WATCHDOG_INTERVAL_MS, watch_branches, engine);
   g_debug("line '%s': running, latency %.0f ms", engine->line_id,
           (double)engine->latency / GST_MSECOND);
   return TRUE;
@@ -825,6 +932,10 @@ loa_engine_stop(LoaEngine *engine, const char *reason)
     return;
   engine->stopped = TRUE;
   engine->running = FALSE;
+  if (engine->watchdog != 0) {
+    g_source_remove(engine->watchdog);
+    engine->watchdog = 0;
+  }
 
   /* Measure what was on air before the pipeline goes away. */
   GList *pending = g_list_copy(engine->branches);

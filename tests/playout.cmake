@@ -45,3 +45,9 @@ if(NOT CMAKE_BUILD_TYPE STREQUAL "Asan")
     set_tests_properties(playout.valgrind PROPERTIES TIMEOUT 300)
   endif()
 endif()
+
+# The engine alone, in real time: failures at air time leave no dead air.
+add_executable(test-playout-engine playout/test-engine.c)
+target_link_libraries(test-playout-engine PRIVATE loa-playout)
+add_test(NAME playout.engine COMMAND test-playout-engine)
+set_tests_properties(playout.engine PROPERTIES TIMEOUT 120 LABELS "integration")
