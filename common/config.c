@@ -383,6 +383,7 @@ loa_config_load(const char *path, GError **error)
   if (config->key == NULL) {
     g_autofree char *dir = g_path_get_dirname(config->database);
     config->key = g_build_filename(dir, "station.key", NULL);
+    config->key_is_default = TRUE;
   }
   config->timezone = loa_time_zone_new(config->timezone_name, NULL);
   g_assert(config->timezone != NULL); /* validated above */

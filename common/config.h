@@ -51,6 +51,7 @@ typedef struct {
   GPtrArray *quotas;      /* LoaQuotaConfig *, in file order; may be empty */
   char *key;              /* station.key: absolute path of the station's Ed25519 secret key
                            * (default: station.key beside the database) */
+  gboolean key_is_default; /* key was derived from database: follows a --db override */
   int sample_rate;        /* engine.rate: the rate every line runs at */
   int channels;           /* engine.channels: channels of every line */
   int prepare_seconds;    /* engine.prepare_seconds: how far ahead airings are prepared */

@@ -232,14 +232,25 @@ format_csv(const LoaTable *table, GString *out)
   }
 }
 
+void
+loa_table_append(const LoaTable *table, LoaTableFormat format, LoaTablePrintFlags flags,
+                 GString *out)
+{
+  switch (format) {
+  case LOA_TABLE_FORMAT_TABLE: format_table(table, out); break;
+  case LOA_TABLE_FORMAT_JSON: format_json(table, out); break;
+  case LOA_TABLE_FORMAT_CSV:
+    if (flags & LOA_TABLE_PRINT_BOM)
+      g_string_append(out, LOA_UTF8_BOM);
+    format_csv(table, out);
+    break;
+  }
+}
+
 gboolean
 loa_table_print(const LoaTable *table, LoaTableFormat format, FILE *out)
 {
   g_autoptr(GString) text = g_string_new(NULL);
-  switch (format) {
-  case LOA_TABLE_FORMAT_TABLE: format_table(table, text); break;
-  case LOA_TABLE_FORMAT_JSON: format_json(table, text); break;
-  case LOA_TABLE_FORMAT_CSV: format_csv(table, text); break;
-  }
+  loa_table_append(table, format, LOA_TABLE_PRINT_DEFAULT, text);
   return fwrite(text->str, 1, text->len, out) == text->len && fflush(out) == 0;
 }

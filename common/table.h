@@ -46,5 +46,18 @@ guint loa_table_rows(const LoaTable *table);
 /* Writes the table to out. Returns FALSE if writing failed (full disk, closed pipe). */
 gboolean loa_table_print(const LoaTable *table, LoaTableFormat format, FILE *out);
 
+typedef enum {
+  LOA_TABLE_PRINT_DEFAULT = 0,
+  LOA_TABLE_PRINT_BOM = 1 << 0,        /* CSV only: start with the UTF-8 byte order mark,
+                                        * so that Excel reads the text as UTF-8 */
+} LoaTablePrintFlags;
+
+/* Appends the table in format to out, as loa_table_print writes it, with flags. */
+void loa_table_append(const LoaTable *table, LoaTableFormat format, LoaTablePrintFlags flags,
+                      GString *out);
+
+/* The UTF-8 byte order mark, for writers that build CSV themselves. */
+#define LOA_UTF8_BOM "\xEF\xBB\xBF"
+
 /* Appends text as a JSON string literal (with quotes) to string. */
 void loa_json_append_string(GString *string, const char *text);

@@ -5,9 +5,29 @@
 #include "db.h"
 #include "i18n.h"
 #include "loa-time.h"
+#include "station-key.h"
 
 #include <errno.h>
 #include <stdio.h>
+
+/* The station key: created if missing, an existing one kept untouched.
+ * Returns its fingerprint (sets *created), or NULL after printing the error. */
+static char *
+init_station_key(LoaContext *ctx, gboolean *created)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LoaStationKey) key = loa_station_key_create(ctx->config->key, &error);
+  *created = key != NULL;
+  if (key == NULL && g_error_matches(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_EXISTS)) {
+    g_clear_error(&error);
+    key = loa_station_key_load_public(ctx->config->key, &error);
+  }
+  if (key == NULL) {
+    loa_command_error("%s", error->message);
+    return NULL;
+  }
+  return loa_station_key_fingerprint(key);
+}
 
 int
 loa_cmd_init(LoaContext *ctx, int argc, char **argv)
@@ -48,6 +68,14 @@ loa_cmd_init(LoaContext *ctx, int argc, char **argv)
       return LOA_EXIT_USAGE;
     }
     printf(_("Station '%s' is already initialised: %s\n"), existing, ctx->config->database);
+    /* A station initialised before it had keys gets one; a key is never replaced. */
+    gboolean created = FALSE;
+    g_autofree char *fingerprint = init_station_key(ctx, &created);
+    if (fingerprint == NULL)
+      return loa_command_finish_output(LOA_EXIT_PROBLEM);
+    if (created)
+      printf(_("Created the missing station key: %s (fingerprint %s)\n"), ctx->config->key,
+             fingerprint);
     return loa_command_finish_output(LOA_EXIT_OK);
   }
   if (!loa_db_bind(insert, &error, "tti", ctx->config->station_id, ctx->config->station_name,
@@ -56,8 +84,15 @@ loa_cmd_init(LoaContext *ctx, int argc, char **argv)
     loa_command_error("%s", error->message);
     return LOA_EXIT_PROBLEM;
   }
+  gboolean created = FALSE;
+  g_autofree char *fingerprint = init_station_key(ctx, &created);
+  if (fingerprint == NULL)
+    return LOA_EXIT_PROBLEM;
   printf(_("Initialised station '%s' (%s)\n  database: %s (schema version %d)\n  library:  %s\n"),
          ctx->config->station_id, ctx->config->station_name, ctx->config->database,
          loa_db_version(ctx->db), ctx->config->library);
+  printf(created ? _("  key:      %s (fingerprint %s)\n")
+                 : _("  key:      %s (fingerprint %s, kept: it was there already)\n"),
+         ctx->config->key, fingerprint);
   return loa_command_finish_output(LOA_EXIT_OK);
 }

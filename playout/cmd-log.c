@@ -86,10 +86,12 @@ log_verify(LoaContext *ctx, int argc, char **argv)
 int
 loa_cmd_log(LoaContext *ctx, int argc, char **argv)
 {
-  if (argc >= 2 && g_strcmp0(argv[1], "verify") == 0) {
+  if (argc >= 2 && (g_strcmp0(argv[1], "verify") == 0 || g_strcmp0(argv[1], "export") == 0)) {
     g_autofree char *name = g_strdup_printf("%s %s", argv[0], argv[1]);
+    gboolean verify = g_strcmp0(argv[1], "verify") == 0;
     argv[1] = name;
-    return log_verify(ctx, argc - 1, argv + 1);
+    return verify ? log_verify(ctx, argc - 1, argv + 1)
+                  : loa_cmd_log_export(ctx, argc - 1, argv + 1);
   }
 
   g_autofree char *format_text = NULL, *from_text = NULL, *until_text = NULL, *line = NULL;
@@ -105,9 +107,10 @@ loa_cmd_log(LoaContext *ctx, int argc, char **argv)
     { NULL },
   };
   int exit_code;
-  if (!loa_command_parse(argv[0], _("[verify]"),
+  if (!loa_command_parse(argv[0], _("[verify | export]"),
                          _("Show the as-run log: what aired, when, and how it ended.\n\n"
-                           "'loa log verify' recomputes its hash chain."),
+                           "'loa log verify' recomputes its hash chain; 'loa log export' "
+                           "writes a signed bundle for the city."),
                          entries, &argc, &argv, &exit_code))
     return exit_code;
   if (argc != 1) {

@@ -48,6 +48,12 @@ int loa_cmd_spot(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_schedule(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_run(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_log(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_log_export(LoaContext *ctx, int argc, char **argv); /* `loa log export` */
+int loa_cmd_key(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_audit(LoaContext *ctx, int argc, char **argv);
+/* `loa audit report`, called by loa_cmd_audit; audit_db: the group's --audit-db, or NULL. */
+int loa_cmd_audit_report(LoaContext *ctx, const char *audit_db, int argc, char **argv);
+int loa_cmd_report(LoaContext *ctx, int argc, char **argv);
 
 /* Helpers shared by the command files. */
 

@@ -13,9 +13,14 @@
 
 /* Sorted by name. */
 static const LoaCommand commands[] = {
+  { "audit", loa_cmd_audit, LOA_NEEDS_NOTHING,
+    N_("the city's side: register stations, import and check their bundles") },
   { "init", loa_cmd_init, LOA_NEEDS_CONFIG | LOA_NEEDS_DB_CREATE,
     N_("create the station database and library folder") },
+  { "key", loa_cmd_key, LOA_NEEDS_CONFIG, N_("show the station's public key for the city") },
   { "log", loa_cmd_log, LOA_NEEDS_CONFIG | LOA_NEEDS_DB, N_("show the as-run log") },
+  { "report", loa_cmd_report, LOA_NEEDS_CONFIG | LOA_NEEDS_DB,
+    N_("compliance report of a month or year: airings, airtime, quotas") },
   { "run", loa_cmd_run, LOA_NEEDS_CONFIG | LOA_NEEDS_DB | LOA_NEEDS_GST,
     N_("run the playout daemon") },
   { "schedule", loa_cmd_schedule, LOA_NEEDS_CONFIG | LOA_NEEDS_DB,
@@ -122,6 +127,11 @@ setup(LoaContext *ctx, LoaNeeds needs, int argc, char **argv)
     if (ctx->db_override != NULL) {
       g_free(ctx->config->database);
       ctx->config->database = g_canonicalize_filename(ctx->db_override, NULL);
+      if (ctx->config->key_is_default) {
+        g_autofree char *dir = g_path_get_dirname(ctx->config->database);
+        g_free(ctx->config->key);
+        ctx->config->key = g_build_filename(dir, "station.key", NULL);
+      }
     }
   }
   if (needs & (LOA_NEEDS_DB | LOA_NEEDS_DB_CREATE)) {

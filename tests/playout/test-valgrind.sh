@@ -34,6 +34,12 @@ vg schedule check good.cfg
 vg schedule load good.cfg
 vg schedule show --format json
 vg log --format json
+vg log verify
+vg key show --format json
+vg log export --from 2020-01-01 --until 2020-02-01 --to export.bundle
+vg audit --audit-db audit.db station add vg --key "$(cat station.key.pub)"
+vg audit --audit-db audit.db import export.bundle
+vg audit --audit-db audit.db list
 # Bad input must be refused cleanly too (expected exit 2, not a valgrind error).
 valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
   --suppressions=/usr/share/glib-2.0/valgrind/glib.supp --suppressions="$supp" \

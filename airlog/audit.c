@@ -1,0 +1,622 @@
+/* The city's audit database (see audit.h and docs/bundle-format.md). */
+#include "audit.h"
+
+#include "config.h"
+#include "db.h"
+#include "i18n.h"
+#include "loa-cleanup.h"
+#include "loa-time.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(loa-audit-error-quark, loa_audit_error)
+
+/* PRAGMA application_id of an audit database: 'LOAA'. */
+#define AUDIT_APPLICATION_ID 0x4c4f4141
+
+/* Ordered, append-only: migration i takes user_version from i to i + 1. */
+static const char *const audit_migrations[] = {
+  /* 1: stations, bundles and their rows. Times are UTC nanoseconds. */
+  "CREATE TABLE stations ("
+  "  id          TEXT    PRIMARY KEY NOT NULL,"
+  "  name        TEXT    NOT NULL,"
+  "  public_key  TEXT    NOT NULL,"  /* Ed25519, base64 */
+  "  fingerprint TEXT    NOT NULL,"
+  "  added_at    INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE bundles ("
+  "  id           INTEGER PRIMARY KEY,"
+  "  station_id   TEXT    NOT NULL REFERENCES stations (id),"
+  "  station_name TEXT    NOT NULL,"
+  "  timezone     TEXT    NOT NULL,"
+  "  period       TEXT    NOT NULL,"  /* '2026-05' or 'FROM/UNTIL' */
+  "  period_from  INTEGER NOT NULL,"
+  "  period_until INTEGER NOT NULL,"
+  "  first_seq    INTEGER NOT NULL,"
+  "  last_seq     INTEGER NOT NULL,"  /* first_seq - 1 when empty */
+  "  row_count    INTEGER NOT NULL,"
+  "  head_before  TEXT    NOT NULL,"
+  "  head_after   TEXT    NOT NULL,"
+  "  signature    TEXT    NOT NULL UNIQUE,"
+  "  file_sha256  TEXT    NOT NULL,"
+  "  source       TEXT    NOT NULL,"  /* file name it was imported from */
+  "  warning      TEXT    NOT NULL DEFAULT '',"
+  "  imported_at  INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX bundles_by_station ON bundles (station_id, last_seq);"
+  "CREATE TABLE airings ("
+  "  station_id   TEXT    NOT NULL REFERENCES stations (id),"
+  "  chain_seq    INTEGER NOT NULL,"
+  "  bundle_id    INTEGER NOT NULL REFERENCES bundles (id),"
+  "  airing_id    INTEGER NOT NULL,"  /* the row's id in the station database */
+  "  line         TEXT    NOT NULL,"
+  "  spot_id      TEXT    NOT NULL,"
+  "  spot_sha256  TEXT    NOT NULL,"
+  "  title        TEXT    NOT NULL,"
+  "  category     TEXT    NOT NULL,"
+  "  topic        TEXT    NOT NULL,"
+  "  priority     TEXT    NOT NULL,"
+  "  event_ref    TEXT    NOT NULL,"
+  "  scheduled_at INTEGER NOT NULL,"
+  "  started_at   INTEGER,"           /* NULL: never played */
+  "  ended_at     INTEGER,"
+  "  samples      INTEGER NOT NULL,"
+  "  sample_rate  INTEGER NOT NULL,"
+  "  status       TEXT    NOT NULL,"
+  "  reason       TEXT    NOT NULL,"
+  "  completed_at INTEGER NOT NULL,"
+  "  prev_hash    TEXT    NOT NULL,"
+  "  hash         TEXT    NOT NULL,"
+  "  PRIMARY KEY (station_id, chain_seq)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX airings_by_time ON airings (station_id, scheduled_at);"
+  "CREATE TRIGGER bundles_immutable BEFORE UPDATE ON bundles"
+  " BEGIN SELECT RAISE(ABORT, 'imported bundles never change'); END;"
+  "CREATE TRIGGER bundles_never_deleted BEFORE DELETE ON bundles"
+  " BEGIN SELECT RAISE(ABORT, 'imported bundles are never deleted'); END;"
+  "CREATE TRIGGER airings_immutable BEFORE UPDATE ON airings"
+  " BEGIN SELECT RAISE(ABORT, 'imported rows never change'); END;"
+  "CREATE TRIGGER airings_never_deleted BEFORE DELETE ON airings"
+  " BEGIN SELECT RAISE(ABORT, 'imported rows are never deleted'); END;",
+};
+
+typedef enum {
+  STMT_STATION,
+  STMT_ADD_STATION,
+  STMT_DUPLICATE,
+  STMT_LAST_BUNDLE,
+  STMT_OVERLAP,
+  STMT_INSERT_BUNDLE,
+  STMT_INSERT_AIRING,
+  STMT_LIST,
+  N_STATEMENTS
+} Statement;
+
+static const char *const statement_sql[N_STATEMENTS] = {
+  [STMT_STATION] = "SELECT public_key FROM stations WHERE id = ?",
+  [STMT_ADD_STATION] =
+    "INSERT INTO stations (id, name, public_key, fingerprint, added_at) VALUES (?, ?, ?, ?, ?)",
+  [STMT_DUPLICATE] =
+    "SELECT id, period FROM bundles WHERE signature = ?1 OR (station_id = ?2"
+    " AND head_before = ?3 AND head_after = ?4 AND period_from = ?5 AND period_until = ?6)"
+    " ORDER BY id LIMIT 1",
+  [STMT_LAST_BUNDLE] =
+    "SELECT id, period, last_seq, head_after FROM bundles WHERE station_id = ?"
+    " ORDER BY last_seq DESC, period_until DESC LIMIT 1",
+  [STMT_OVERLAP] =
+    "SELECT id, period FROM bundles WHERE station_id = ?1 AND period_from < ?3"
+    " AND ?2 < period_until ORDER BY period_from LIMIT 1",
+  [STMT_INSERT_BUNDLE] =
+    "INSERT INTO bundles (station_id, station_name, timezone, period, period_from,"
+    " period_until, first_seq, last_seq, row_count, head_before, head_after, signature,"
+    " file_sha256, source, warning, imported_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  [STMT_INSERT_AIRING] =
+    "INSERT INTO airings (station_id, chain_seq, bundle_id, airing_id, line, spot_id,"
+    " spot_sha256, title, category, topic, priority, event_ref, scheduled_at, started_at,"
+    " ended_at, samples, sample_rate, status, reason, completed_at, prev_hash, hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?,"
+    " ?, ?)",
+  [STMT_LIST] =
+    "SELECT s.id, s.name, s.fingerprint, coalesce(b.id, 0), coalesce(b.period, ''),"
+    " coalesce(b.period_from, 0), coalesce(b.period_until, 0), coalesce(b.timezone, ''),"
+    " coalesce(b.first_seq, 0), coalesce(b.last_seq, 0), coalesce(b.row_count, 0),"
+    " coalesce(b.head_after, ''), coalesce(b.imported_at, 0), coalesce(b.source, ''),"
+    " coalesce(b.warning, '')"
+    " FROM stations s LEFT JOIN bundles b ON b.station_id = s.id"
+    " ORDER BY s.id, b.last_seq, b.period_until",
+};
+
+struct LoaAudit {
+  sqlite3 *db;
+  char *path;
+  sqlite3_stmt *stmts[N_STATEMENTS];
+};
+
+static gboolean
+db_error(GError **error, LoaAudit *audit, const char *what)
+{
+  g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_DB, "%s: %s: %s", audit->path, what,
+              sqlite3_errmsg(audit->db));
+  return FALSE;
+}
+
+/* Re-labels an error of db.h's helpers as an audit database error. */
+static gboolean
+relabel(GError **error, LoaAudit *audit, GError *local)
+{
+  g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_DB, "%s: %s", audit->path, local->message);
+  g_error_free(local);
+  return FALSE;
+}
+
+static gboolean
+pragma_int(LoaAudit *audit, const char *pragma, int *value, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  if (sqlite3_prepare_v2(audit->db, pragma, -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_step(stmt) != SQLITE_ROW)
+    return db_error(error, audit, pragma);
+  *value = sqlite3_column_int(stmt, 0);
+  return TRUE;
+}
+
+/* An empty file (no table at all) may become an audit database. */
+static gboolean
+is_empty(LoaAudit *audit, gboolean *empty, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  if (sqlite3_prepare_v2(audit->db, "SELECT count(*) FROM sqlite_master", -1, &stmt, NULL) !=
+        SQLITE_OK ||
+      sqlite3_step(stmt) != SQLITE_ROW)
+    return db_error(error, audit, _("reading the schema"));
+  *empty = sqlite3_column_int(stmt, 0) == 0;
+  return TRUE;
+}
+
+static gboolean
+not_audit(GError **error, LoaAudit *audit)
+{
+  g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_NOT_AUDIT,
+              _("%s is not a Loa audit database (is it a station database?)"), audit->path);
+  return FALSE;
+}
+
+static gboolean
+migrate(LoaAudit *audit, GError **error)
+{
+  const int latest = (int)G_N_ELEMENTS(audit_migrations);
+  int version = 0, application = 0;
+  gboolean empty = FALSE;
+  GError *local = NULL;
+  g_autofree char *set_id = g_strdup_printf("PRAGMA application_id = %d", AUDIT_APPLICATION_ID);
+
+  if (!pragma_int(audit, "PRAGMA user_version", &version, error) ||
+      !pragma_int(audit, "PRAGMA application_id", &application, error))
+    return FALSE;
+  if (version == latest && application == AUDIT_APPLICATION_ID)
+    return TRUE;
+  if (!loa_db_begin(audit->db, &local))
+    return relabel(error, audit, local);
+  /* Again inside the write transaction: two first imports may race. */
+  if (!pragma_int(audit, "PRAGMA user_version", &version, error) ||
+      !pragma_int(audit, "PRAGMA application_id", &application, error) ||
+      !is_empty(audit, &empty, error))
+    goto failed;
+  if (application != AUDIT_APPLICATION_ID && !(application == 0 && version == 0 && empty)) {
+    not_audit(error, audit);
+    goto failed;
+  }
+  if (version > latest) {
+    g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_TOO_NEW,
+                _("%s: audit database schema version %d is newer than this Loa knows (%d); "
+                  "upgrade Loa"),
+                audit->path, version, latest);
+    goto failed;
+  }
+  for (int i = version; i < latest; i++) {
+    g_autofree char *pragma = g_strdup_printf("PRAGMA user_version = %d", i + 1);
+    if (!loa_db_exec(audit->db, audit_migrations[i], &local) ||
+        !loa_db_exec(audit->db, pragma, &local)) {
+      g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_DB,
+                  _("%s: audit database migration %d failed: %s"), audit->path, i + 1,
+                  local->message);
+      g_error_free(local);
+      goto failed;
+    }
+  }
+  if (!loa_db_exec(audit->db, set_id, &local) || !loa_db_commit(audit->db, &local)) {
+    loa_db_rollback(audit->db);
+    return relabel(error, audit, local);
+  }
+  return TRUE;
+
+failed:
+  loa_db_rollback(audit->db);
+  return FALSE;
+}
+
+void
+loa_audit_close(LoaAudit *audit)
+{
+  if (audit == NULL)
+    return;
+  loa_db_finalize_all(audit->stmts, N_STATEMENTS);
+  if (audit->db != NULL)
+    sqlite3_close_v2(audit->db);
+  g_free(audit->path);
+  g_free(audit);
+}
+
+LoaAudit *
+loa_audit_open(const char *path, gboolean create, GError **error)
+{
+  g_autoptr(LoaAudit) audit = g_new0(LoaAudit, 1);
+  audit->path = g_strdup(path);
+  if (!create && !g_file_test(path, G_FILE_TEST_EXISTS)) {
+    g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_MISSING,
+                _("%s: the audit database does not exist (it is created by 'loa audit station "
+                  "add')"),
+                path);
+    return NULL;
+  }
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  if (sqlite3_open_v2(path, &audit->db, flags, NULL) != SQLITE_OK) {
+    g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_DB, _("%s: cannot open: %s"), path,
+                audit->db != NULL ? sqlite3_errmsg(audit->db) : _("out of memory"));
+    return NULL;
+  }
+  sqlite3_extended_result_codes(audit->db, 1);
+  sqlite3_busy_timeout(audit->db, 5000);
+
+  GError *local = NULL;
+  int version = 0;
+  /* A file that is not SQLite at all fails the first read. */
+  if (!pragma_int(audit, "PRAGMA user_version", &version, &local)) {
+    g_error_free(local);
+    not_audit(error, audit);
+    return NULL;
+  }
+  if (!loa_db_exec(audit->db, "PRAGMA journal_mode = WAL", &local) ||
+      !loa_db_exec(audit->db, "PRAGMA foreign_keys = ON", &local) ||
+      !loa_db_exec(audit->db, "PRAGMA synchronous = FULL", &local)) {
+    relabel(error, audit, local);
+    return NULL;
+  }
+  if (!migrate(audit, error))
+    return NULL;
+  if (!loa_db_prepare_all(audit->db, statement_sql, N_STATEMENTS, audit->stmts, &local)) {
+    relabel(error, audit, local);
+    return NULL;
+  }
+  return g_steal_pointer(&audit);
+}
+
+sqlite3 *
+loa_audit_db(LoaAudit *audit)
+{
+  return audit->db;
+}
+
+gboolean
+loa_audit_station_add(LoaAudit *audit, const char *id, const char *name, const LoaStationKey *key,
+                      GError **error)
+{
+  if (!loa_config_id_is_valid(id)) {
+    g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_INVALID,
+                _("'%s' is not a valid station id (1-64 letters, digits, '.', '_' or '-')"), id);
+    return FALSE;
+  }
+  if (name != NULL && (!g_utf8_validate(name, -1, NULL) || strpbrk(name, "\r\n") != NULL)) {
+    g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_INVALID,
+                _("the station name must be one line of UTF-8 text"));
+    return FALSE;
+  }
+  GError *local = NULL;
+  sqlite3_stmt *stmt = audit->stmts[STMT_STATION];
+  if (!loa_db_bind(stmt, &local, "t", id))
+    return relabel(error, audit, local);
+  int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  if (rc == SQLITE_ROW) {
+    g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_STATION_EXISTS,
+                _("station '%s' is registered already"), id);
+    return FALSE;
+  }
+  if (rc != SQLITE_DONE)
+    return db_error(error, audit, _("reading the stations"));
+
+  g_autofree char *public_text = loa_station_key_public_text(key);
+  g_autofree char *fingerprint = loa_station_key_fingerprint(key);
+  stmt = audit->stmts[STMT_ADD_STATION];
+  if (!loa_db_bind(stmt, &local, "tttti", id, name != NULL ? name : id, public_text,
+                   fingerprint, loa_time_now_wall_ns()) ||
+      !loa_db_step_done(stmt, &local))
+    return relabel(error, audit, local);
+  return TRUE;
+}
+
+void
+loa_audit_import_clear(LoaAuditImport *result)
+{
+  g_clear_pointer(&result->warning, g_free);
+}
+
+static gboolean
+refuse(GError **error, LoaAuditError code, const char *format, ...) G_GNUC_PRINTF(3, 4);
+
+static gboolean
+refuse(GError **error, LoaAuditError code, const char *format, ...)
+{
+  va_list args;
+  va_start(args, format);
+  g_autofree char *message = g_strdup_vprintf(format, args);
+  va_end(args);
+  g_set_error_literal(error, LOA_AUDIT_ERROR, code, message);
+  return FALSE;
+}
+
+/* The registered key of station id, NULL with UNKNOWN_STATION if none. */
+static LoaStationKey *
+registered_key(LoaAudit *audit, const char *id, GError **error)
+{
+  GError *local = NULL;
+  sqlite3_stmt *stmt = audit->stmts[STMT_STATION];
+  if (!loa_db_bind(stmt, &local, "t", id)) {
+    relabel(error, audit, local);
+    return NULL;
+  }
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(stmt);
+    refuse(error, LOA_AUDIT_ERROR_UNKNOWN_STATION,
+           _("unknown station '%s': it is not registered (loa audit station add %s --key "
+             "PUBLIC-KEY)"),
+           id, id);
+    return NULL;
+  }
+  if (rc != SQLITE_ROW) {
+    db_error(error, audit, _("reading the stations"));
+    sqlite3_reset(stmt);
+    return NULL;
+  }
+  g_autofree char *text = loa_db_column_text(stmt, 0);
+  sqlite3_reset(stmt);
+  return loa_station_key_new_from_text(text, error);
+}
+
+/* Rows and period must not be ahead of the audit machine's clock. */
+static gboolean
+check_not_future(const LoaBundle *bundle, GPtrArray *airings, gint64 now, GError **error)
+{
+  gint64 limit = now + LOA_AUDIT_CLOCK_TOLERANCE_NS;
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+  if (bundle->until > limit) {
+    g_autofree char *until = loa_time_format_iso(utc, bundle->until);
+    g_autofree char *now_text = loa_time_format_iso(utc, now);
+    return refuse(error, LOA_AUDIT_ERROR_FUTURE,
+                  _("from the future: its period ends at %s, but it is %s now"), until, now_text);
+  }
+  for (guint i = 0; i < airings->len; i++) {
+    const LoaAiring *a = airings->pdata[i];
+    gint64 latest = MAX(MAX(a->scheduled_at, a->started_at), MAX(a->ended_at, a->completed_at));
+    if (latest > limit) {
+      g_autofree char *when = loa_time_format_iso(utc, latest);
+      g_autofree char *now_text = loa_time_format_iso(utc, now);
+      return refuse(error, LOA_AUDIT_ERROR_FUTURE,
+                    _("from the future: row %" G_GINT64_FORMAT " has a time (%s) after now (%s)"),
+                    a->chain_seq, when, now_text);
+    }
+  }
+  return TRUE;
+}
+
+/* Inside the import transaction: duplicate, replay, gap and overlap. Sets
+ * *warning for a first bundle that does not start the chain. */
+static gboolean
+check_link(LoaAudit *audit, const LoaBundle *bundle, char **warning, GError **error)
+{
+  GError *local = NULL;
+  sqlite3_stmt *stmt = audit->stmts[STMT_DUPLICATE];
+  if (!loa_db_bind(stmt, &local, "ttttii", bundle->signature, bundle->station_id,
+                   bundle->head_before, bundle->head_after, bundle->from, bundle->until))
+    return relabel(error, audit, local);
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) {
+    gint64 id = sqlite3_column_int64(stmt, 0);
+    g_autofree char *period = loa_db_column_text(stmt, 1);
+    sqlite3_reset(stmt);
+    return refuse(error, LOA_AUDIT_ERROR_DUPLICATE,
+                  _("duplicate: this bundle was imported already, as bundle #%" G_GINT64_FORMAT
+                    " (%s)"),
+                  id, period);
+  }
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE)
+    return db_error(error, audit, _("reading the bundles"));
+
+  stmt = audit->stmts[STMT_LAST_BUNDLE];
+  if (!loa_db_bind(stmt, &local, "t", bundle->station_id))
+    return relabel(error, audit, local);
+  rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(stmt);
+    if (bundle->first_seq > 1)
+      *warning = g_strdup_printf(_("the first bundle of station '%s' starts at row %"
+                                   G_GINT64_FORMAT " of its log: rows before it were never "
+                                   "audited"),
+                                 bundle->station_id, bundle->first_seq);
+  } else if (rc == SQLITE_ROW) {
+    gint64 last_id = sqlite3_column_int64(stmt, 0);
+    g_autofree char *last_period = loa_db_column_text(stmt, 1);
+    gint64 last_seq = sqlite3_column_int64(stmt, 2);
+    g_autofree char *last_head = loa_db_column_text(stmt, 3);
+    sqlite3_reset(stmt);
+    if (bundle->first_seq <= last_seq)
+      return bundle->last_seq >= bundle->first_seq
+               ? refuse(error, LOA_AUDIT_ERROR_REPLAY,
+                        _("replay: rows %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
+                          " were imported already (bundle #%" G_GINT64_FORMAT " (%s) ends at row %"
+                          G_GINT64_FORMAT ")"),
+                        bundle->first_seq, bundle->last_seq, last_id, last_period, last_seq)
+               : refuse(error, LOA_AUDIT_ERROR_REPLAY,
+                        _("replay: this empty bundle lies at row %" G_GINT64_FORMAT
+                          ", before the end of bundle #%" G_GINT64_FORMAT " (%s), row %"
+                          G_GINT64_FORMAT),
+                        bundle->first_seq - 1, last_id, last_period, last_seq);
+    if (bundle->first_seq > last_seq + 1)
+      return refuse(error, LOA_AUDIT_ERROR_GAP,
+                    _("gap after bundle #%" G_GINT64_FORMAT " (%s): it ends at row %"
+                      G_GINT64_FORMAT " but this bundle starts at row %" G_GINT64_FORMAT
+                      "; rows %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT " are missing"),
+                    last_id, last_period, last_seq, bundle->first_seq, last_seq + 1,
+                    bundle->first_seq - 1);
+    if (strcmp(bundle->head_before, last_head) != 0)
+      return refuse(error, LOA_AUDIT_ERROR_GAP,
+                    _("gap after bundle #%" G_GINT64_FORMAT " (%s): the chain head before this "
+                      "bundle (%.12s...) is not the head after that one (%.12s...): the "
+                      "station's log was rewritten in between"),
+                    last_id, last_period, bundle->head_before, last_head);
+  } else {
+    sqlite3_reset(stmt);
+    return db_error(error, audit, _("reading the bundles"));
+  }
+
+  stmt = audit->stmts[STMT_OVERLAP];
+  if (!loa_db_bind(stmt, &local, "tii", bundle->station_id, bundle->from, bundle->until))
+    return relabel(error, audit, local);
+  rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) {
+    gint64 id = sqlite3_column_int64(stmt, 0);
+    g_autofree char *period = loa_db_column_text(stmt, 1);
+    sqlite3_reset(stmt);
+    return refuse(error, LOA_AUDIT_ERROR_OVERLAP,
+                  _("its period %s overlaps bundle #%" G_GINT64_FORMAT " (%s)"), bundle->period,
+                  id, period);
+  }
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE)
+    return db_error(error, audit, _("reading the bundles"));
+  return TRUE;
+}
+
+static gboolean
+insert_bundle(LoaAudit *audit, const LoaBundle *bundle, GPtrArray *airings, const char *source,
+              const char *warning, gint64 now, gint64 *bundle_id, GError **error)
+{
+  GError *local = NULL;
+  gsize length = 0;
+  const guint8 *data = g_bytes_get_data(bundle->data, &length);
+  g_autofree char *file_sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, length);
+  sqlite3_stmt *stmt = audit->stmts[STMT_INSERT_BUNDLE];
+  if (!loa_db_bind(stmt, &local, "ttttiiiiitttttti", bundle->station_id, bundle->station_name,
+                   bundle->timezone_name, bundle->period, bundle->from, bundle->until,
+                   bundle->first_seq, bundle->last_seq, (gint64)airings->len, bundle->head_before,
+                   bundle->head_after, bundle->signature, file_sha256, source,
+                   warning != NULL ? warning : "", now) ||
+      !loa_db_step_done(stmt, &local))
+    return relabel(error, audit, local);
+  *bundle_id = sqlite3_last_insert_rowid(audit->db);
+
+  stmt = audit->stmts[STMT_INSERT_AIRING];
+  for (guint i = 0; i < airings->len; i++) {
+    const LoaAiring *a = airings->pdata[i];
+    if (!loa_db_bind(stmt, &local, "tiiittttttttiiiiittitt", bundle->station_id, a->chain_seq,
+                     *bundle_id, a->id, a->line, a->spot_id, a->spot_sha256, a->title,
+                     a->category, a->topic, a->priority, a->event_ref, a->scheduled_at,
+                     a->started_at, a->ended_at, a->samples, (gint64)a->sample_rate, a->status,
+                     a->reason, a->completed_at, a->prev_hash, a->hash) ||
+        !loa_db_step_done(stmt, &local))
+      return relabel(error, audit, local);
+  }
+  return TRUE;
+}
+
+gboolean
+loa_audit_import(LoaAudit *audit, const LoaBundle *bundle, const char *source, gint64 now,
+                 LoaAuditImport *result, GError **error)
+{
+  g_autoptr(LoaStationKey) key = registered_key(audit, bundle->station_id, error);
+  if (key == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) airings = NULL;
+  if (!loa_bundle_verify_signature(bundle, key, error) ||
+      !loa_bundle_verify_chain(bundle, &airings, error))
+    return FALSE;
+  if (bundle->from >= bundle->until)
+    return refuse(error, LOA_AUDIT_ERROR_INVALID, _("its period %s is empty"), bundle->period);
+  if (!check_not_future(bundle, airings, now, error))
+    return FALSE;
+
+  /* The link checks and the insert see the same database: one write
+   * transaction, so two imports cannot both follow the same bundle. */
+  GError *local = NULL;
+  if (!loa_db_begin(audit->db, &local))
+    return relabel(error, audit, local);
+  g_autofree char *warning = NULL;
+  gint64 bundle_id = 0;
+  if (!check_link(audit, bundle, &warning, error) ||
+      !insert_bundle(audit, bundle, airings, source, warning, now, &bundle_id, error)) {
+    loa_db_rollback(audit->db);
+    return FALSE;
+  }
+  if (!loa_db_commit(audit->db, &local)) {
+    loa_db_rollback(audit->db);
+    return relabel(error, audit, local);
+  }
+  result->bundle_id = bundle_id;
+  result->rows = airings->len;
+  result->warning = g_steal_pointer(&warning);
+  return TRUE;
+}
+
+void
+loa_audit_entry_free(LoaAuditEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free(entry->station_id);
+  g_free(entry->station_name);
+  g_free(entry->fingerprint);
+  g_free(entry->period);
+  g_free(entry->timezone_name);
+  g_free(entry->head_after);
+  g_free(entry->source);
+  g_free(entry->warning);
+  g_free(entry);
+}
+
+GPtrArray *
+loa_audit_list(LoaAudit *audit, GError **error)
+{
+  sqlite3_stmt *stmt = audit->stmts[STMT_LIST];
+  sqlite3_reset(stmt);
+  g_autoptr(GPtrArray) entries =
+    g_ptr_array_new_with_free_func((GDestroyNotify)loa_audit_entry_free);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    LoaAuditEntry *e = g_new0(LoaAuditEntry, 1);
+    e->station_id = loa_db_column_text(stmt, 0);
+    e->station_name = loa_db_column_text(stmt, 1);
+    e->fingerprint = loa_db_column_text(stmt, 2);
+    e->bundle_id = sqlite3_column_int64(stmt, 3);
+    e->period = loa_db_column_text(stmt, 4);
+    e->from = sqlite3_column_int64(stmt, 5);
+    e->until = sqlite3_column_int64(stmt, 6);
+    e->timezone_name = loa_db_column_text(stmt, 7);
+    e->first_seq = sqlite3_column_int64(stmt, 8);
+    e->last_seq = sqlite3_column_int64(stmt, 9);
+    e->rows = sqlite3_column_int64(stmt, 10);
+    e->head_after = loa_db_column_text(stmt, 11);
+    e->imported_at = sqlite3_column_int64(stmt, 12);
+    e->source = loa_db_column_text(stmt, 13);
+    e->warning = loa_db_column_text(stmt, 14);
+    g_ptr_array_add(entries, e);
+  }
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE) {
+    db_error(error, audit, _("reading the bundles"));
+    return NULL;
+  }
+  return g_steal_pointer(&entries);
+}
