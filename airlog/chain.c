@@ -45,6 +45,9 @@ static const Field fields[] = {
 #undef T
 #undef I
 
+/* Integer fields of fields[] that come from the row (all but the texts). */
+#define ROW_INTS 8
+
 /* The row columns fields[].column refers to, then prev_hash (18), hash (19). */
 #define CHAIN_COLUMNS                                                                      \
   "chain_seq, id, line, spot_id, spot_sha256, title, category, topic, priority, event_ref," \
@@ -105,22 +108,6 @@ loa_chain_canonical(const char *station_id, const LoaAiring *a, GString *out)
   }
 }
 
-/* The same canonical form, straight from a row read with CHAIN_COLUMNS. */
-static void
-canonical_from_row(const char *station_id, sqlite3_stmt *stmt, GString *out)
-{
-  append_text(out, "format", LOA_CHAIN_FORMAT);
-  for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
-    const Field *f = &fields[i];
-    if (f->column < 0)
-      append_text(out, f->name, station_id);
-    else if (f->text)
-      append_text(out, f->name, (const char *)sqlite3_column_text(stmt, f->column));
-    else
-      append_int(out, f->name, sqlite3_column_int64(stmt, f->column));
-  }
-}
-
 /* SHA-256 through OpenSSL: it uses the CPU's SHA extensions where they
  * exist, which the verification rate needs (GLib's portable code managed a
  * fifth of it). */
@@ -161,6 +148,47 @@ hasher_hash(Hasher *hasher, const GString *canonical, const char *prev_hash, cha
     out[2 * i + 1] = digits[digest[i] & 0xf];
   }
   out[64] = '\0';
+}
+
+/* The row's fields as verify_rows_parallel batches them: text fields
+ * appended to text, NUL-terminated, integer fields into ints. */
+static void
+raw_from_row(sqlite3_stmt *stmt, GString *text, gint64 ints[ROW_INTS])
+{
+  guint n_ints = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
+    const Field *f = &fields[i];
+    if (f->column < 0)
+      continue;
+    if (f->text) {
+      /* Up to a NUL, as loa_chain_canonical reads C strings. */
+      const char *value = (const char *)sqlite3_column_text(stmt, f->column);
+      g_string_append(text, value != NULL ? value : "");
+      g_string_append_c(text, '\0');
+    } else
+      ints[n_ints++] = sqlite3_column_int64(stmt, f->column);
+  }
+}
+
+/* The canonical form from one row of raw_from_row; returns where the next
+ * row's text starts. */
+static const char *
+canonical_from_raw(const char *station_id, const char *text, const gint64 ints[ROW_INTS],
+                   GString *out)
+{
+  guint n_ints = 0;
+  append_text(out, "format", LOA_CHAIN_FORMAT);
+  for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
+    const Field *f = &fields[i];
+    if (f->column < 0)
+      append_text(out, f->name, station_id);
+    else if (f->text) {
+      append_text(out, f->name, text);
+      text += strlen(text) + 1;
+    } else
+      append_int(out, f->name, ints[n_ints++]);
+  }
+  return text;
 }
 
 char *
@@ -269,6 +297,180 @@ loa_chain_verify_rows(const char *station_id, GPtrArray *rows, const char *prev_
   walk_finish(&walk);
 }
 
+/* Verifying a whole log uses both cores: this thread reads the rows,
+ * checks positions and links (sequential by nature) and builds each row's
+ * canonical form; a worker hashes batches of them, since each row's hash
+ * depends only on its own content and its stored prev_hash. */
+#define VERIFY_BATCH 4096
+
+
+typedef struct {
+  GString *text;                    /* the rows' text fields, each NUL-terminated */
+  gint64 ints[VERIFY_BATCH][ROW_INTS]; /* the rows' integer fields, in fields[] order */
+  char prev[VERIFY_BATCH][65];
+  char hash[VERIFY_BATCH][65];
+  gint64 seq[VERIFY_BATCH];
+  gint64 id[VERIFY_BATCH];
+  guint n;
+  guint first_bad;                  /* set by the worker: first mismatching row, or n */
+} Batch;
+
+typedef struct {
+  GAsyncQueue *todo;                /* Batch *, or the stop marker */
+  GAsyncQueue *done;                /* Batch * */
+  const char *station_id;
+} Hashing;
+
+static gpointer
+hash_batches(gpointer data)
+{
+  Hashing *hashing = data;
+  Hasher hasher;
+  hasher_init(&hasher);
+  GString *canonical = g_string_sized_new(1024);
+  for (;;) {
+    Batch *batch = g_async_queue_pop(hashing->todo);
+    if (batch == (Batch *)hashing)
+      break;
+    batch->first_bad = batch->n;
+    const char *text = batch->text->str;
+    for (guint i = 0; i < batch->n; i++) {
+      char computed[65];
+      g_string_truncate(canonical, 0);
+      text = canonical_from_raw(hashing->station_id, text, batch->ints[i], canonical);
+      hasher_hash(&hasher, canonical, batch->prev[i], computed);
+      if (memcmp(computed, batch->hash[i], 65) != 0) {
+        batch->first_bad = i;
+        break;
+      }
+    }
+    g_async_queue_push(hashing->done, batch);
+  }
+  g_string_free(canonical, TRUE);
+  hasher_clear(&hasher);
+  return NULL;
+}
+
+/* The verdict so far, in chain order. */
+typedef struct {
+  LoaChainReport *report;
+  char head[65];                    /* hash of the last row known good */
+  gboolean failed;
+} Verdict;
+
+/* Takes a hashed batch's result; FALSE once a row is bad. */
+static gboolean
+accept_batch(Verdict *verdict, const Batch *batch)
+{
+  guint good = batch->first_bad;
+  verdict->report->rows += good;
+  if (good > 0)
+    memcpy(verdict->head, batch->hash[good - 1], 65);
+  if (good == batch->n)
+    return TRUE;
+  verdict->report->bad_id = batch->id[good];
+  verdict->report->bad_seq = batch->seq[good];
+  verdict->report->problem =
+    g_strdup(_("its content does not match its hash (changed after completion)"));
+  verdict->failed = TRUE;
+  return FALSE;
+}
+
+/* Runs the rows of stmt (CHAIN_COLUMNS, in chain order) through both
+ * stages. FALSE if reading failed (the caller reports SQLite's error). */
+static gboolean
+verify_rows_parallel(const char *station_id, sqlite3_stmt *stmt, LoaChainReport *report)
+{
+  Hashing hashing = { g_async_queue_new(), g_async_queue_new(), station_id };
+  int rc = SQLITE_DONE;
+  GThread *worker = g_thread_new("loa-verify", hash_batches, &hashing);
+  Batch *batches[2] = { g_new0(Batch, 1), g_new0(Batch, 1) };
+  batches[0]->text = g_string_sized_new(VERIFY_BATCH * 512);
+  batches[1]->text = g_string_sized_new(VERIFY_BATCH * 512);
+  Verdict verdict = { .report = report };
+  memcpy(verdict.head, LOA_CHAIN_GENESIS, 65);
+  char last_hash[65];
+  memcpy(last_hash, LOA_CHAIN_GENESIS, 65);
+  gint64 expected_seq = 1;
+  gboolean outstanding = FALSE;     /* a batch is with the worker */
+  Batch *filling = batches[0];
+  gint64 link_id = 0, link_seq = 0;
+  char *link_problem = NULL;        /* first position or link problem seen by this thread */
+
+  while (!verdict.failed && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    gint64 seq = sqlite3_column_int64(stmt, 0);
+    const char *prev = (const char *)sqlite3_column_text(stmt, 18);
+    const char *hash = (const char *)sqlite3_column_text(stmt, 19);
+    if (seq != expected_seq)
+      link_problem =
+        seq > expected_seq
+          ? g_strdup_printf(_("chain position %" G_GINT64_FORMAT " expected, found %"
+                              G_GINT64_FORMAT ": rows are missing before it"),
+                            expected_seq, seq)
+          : g_strdup_printf(_("chain position %" G_GINT64_FORMAT " expected, found %"
+                              G_GINT64_FORMAT ": rows are out of order"),
+                            expected_seq, seq);
+    else if (g_strcmp0(prev, last_hash) != 0)
+      link_problem = g_strdup(_("its previous hash is not the hash of the row before it "
+                                "(a row was removed, inserted or reordered)"));
+    else if (hash == NULL || strlen(hash) != 64)
+      link_problem = g_strdup(_("its content does not match its hash (changed after completion)"));
+    if (link_problem != NULL) {
+      link_id = sqlite3_column_int64(stmt, 1);
+      link_seq = seq;
+      break;
+    }
+    guint i = filling->n++;
+    raw_from_row(stmt, filling->text, filling->ints[i]);
+    memcpy(filling->prev[i], prev, 65);
+    memcpy(filling->hash[i], hash, 65);
+    filling->seq[i] = seq;
+    filling->id[i] = sqlite3_column_int64(stmt, 1);
+    memcpy(last_hash, hash, 65);
+    expected_seq++;
+
+    if (filling->n == VERIFY_BATCH) {
+      if (outstanding) {
+        outstanding = FALSE;
+        if (!accept_batch(&verdict, g_async_queue_pop(hashing.done)))
+          break;
+      }
+      g_async_queue_push(hashing.todo, filling);
+      outstanding = TRUE;
+      filling = filling == batches[0] ? batches[1] : batches[0];
+      filling->n = 0;
+      g_string_truncate(filling->text, 0);
+    }
+  }
+  gboolean read_ok = verdict.failed || link_problem != NULL || rc == SQLITE_DONE;
+
+  /* Earlier rows first: the batch with the worker, then the one filling,
+   * then a link problem found after them. */
+  if (outstanding)
+    accept_batch(&verdict, g_async_queue_pop(hashing.done));
+  if (!verdict.failed && filling->n > 0) {
+    g_async_queue_push(hashing.todo, filling);
+    accept_batch(&verdict, g_async_queue_pop(hashing.done));
+  }
+  if (!verdict.failed && link_problem != NULL) {
+    report->bad_id = link_id;
+    report->bad_seq = link_seq;
+    report->problem = g_steal_pointer(&link_problem);
+  }
+  g_free(link_problem);
+  report->head = g_strdup(verdict.head);
+
+  g_async_queue_push(hashing.todo, &hashing); /* stop marker */
+  g_thread_join(worker);
+  g_async_queue_unref(hashing.todo);
+  g_async_queue_unref(hashing.done);
+  for (int b = 0; b < 2; b++) {
+    g_string_free(batches[b]->text, TRUE);
+    g_free(batches[b]);
+  }
+  return read_ok;
+}
+
 gboolean
 loa_chain_verify(sqlite3 *db, LoaChainReport *report, GError **error)
 {
@@ -293,25 +495,13 @@ loa_chain_verify(sqlite3 *db, LoaChainReport *report, GError **error)
   if (rc != SQLITE_DONE)
     return loa_db_set_error(error, db, _("reading the as-run log"));
 
-  /* Streamed straight from the rows: no copy of a row is made. */
   g_autoptr(sqlite3_stmt) stmt = NULL;
   if (sqlite3_prepare_v2(db,
                          "SELECT " CHAIN_COLUMNS " FROM airings WHERE chain_seq IS NOT NULL"
                          " ORDER BY chain_seq",
                          -1, &stmt, NULL) != SQLITE_OK)
     return loa_db_set_error(error, db, _("reading the as-run log"));
-  Walk walk;
-  walk_init(&walk, station_id, report, LOA_CHAIN_GENESIS);
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    g_string_truncate(walk.canonical, 0);
-    canonical_from_row(station_id, stmt, walk.canonical);
-    if (!walk_check(&walk, sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
-                    (const char *)sqlite3_column_text(stmt, 18),
-                    (const char *)sqlite3_column_text(stmt, 19)))
-      break;
-  }
-  walk_finish(&walk);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+  if (!verify_rows_parallel(station_id, stmt, report))
     return loa_db_set_error(error, db, _("reading the as-run log"));
   return TRUE;
 }
