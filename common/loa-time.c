@@ -3,6 +3,7 @@
 
 #include "i18n.h"
 
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -281,10 +282,37 @@ clock_ns(clockid_t id)
   return (gint64)ts.tv_sec * LOA_NS_PER_SECOND + ts.tv_nsec;
 }
 
+/* Test hook for wall-clock steps: a real step of the system clock needs root
+ * and disturbs the whole machine, so tests point LOA_TEST_WALL_OFFSET_FILE at
+ * a file holding an offset in nanoseconds that is added to the wall clock.
+ * The file is read again when its modification time changes. Without the
+ * variable (every real run) this costs one getenv per call. */
+static gint64
+test_wall_offset(void)
+{
+  const char *path = g_getenv("LOA_TEST_WALL_OFFSET_FILE");
+  if (path == NULL)
+    return 0;
+  static gint64 offset;          /* test-only cache, see above */
+  static gint64 seen_mtime = -1;
+  GStatBuf st;
+  if (g_stat(path, &st) != 0)
+    return offset;
+  gint64 mtime = (gint64)st.st_mtim.tv_sec * LOA_NS_PER_SECOND + st.st_mtim.tv_nsec;
+  if (mtime != seen_mtime) {
+    g_autofree char *text = NULL;
+    if (g_file_get_contents(path, &text, NULL, NULL)) {
+      offset = g_ascii_strtoll(text, NULL, 10);
+      seen_mtime = mtime;
+    }
+  }
+  return offset;
+}
+
 gint64
 loa_time_now_wall_ns(void)
 {
-  return clock_ns(CLOCK_REALTIME);
+  return clock_ns(CLOCK_REALTIME) + test_wall_offset();
 }
 
 gint64
@@ -308,5 +336,5 @@ loa_time_wall_minus_monotonic_ns(void)
       best_offset = w - (m1 + (m2 - m1) / 2);
     }
   }
-  return best_offset;
+  return best_offset + test_wall_offset();
 }

@@ -65,7 +65,8 @@ char *loa_time_format_local(GTimeZone *tz, gint64 utc_ns) G_GNUC_WARN_UNUSED_RES
 gboolean loa_time_parse_user(GTimeZone *tz, const char *text, gint64 *utc_ns,
                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* System clocks in nanoseconds. */
+/* System clocks in nanoseconds. The wall clock includes the test offset of
+ * $LOA_TEST_WALL_OFFSET_FILE when that is set (tests of clock steps only). */
 gint64 loa_time_now_wall_ns(void);
 gint64 loa_time_now_monotonic_ns(void);
 

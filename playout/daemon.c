@@ -14,6 +14,10 @@
 #include <glib-unix.h>
 #include <signal.h>
 
+/* A change of wall - monotonic larger than this between two ticks is a step
+ * of the wall clock (NTP slews by at most 0.5 ms per second). */
+#define CLOCK_STEP_NS (100 * G_GINT64_CONSTANT(1000000))
+
 /* How often the timeline looks ahead and the schedule is checked for a reload. */
 #define TICK_MS 250
 /* An occurrence closer than this when first seen cannot be placed exactly. */
@@ -43,6 +47,7 @@ struct LoaDaemon {
   LoaSchedule *schedule;     /* NULL until one is loaded */
   gint64 schedule_id;
   gint64 horizon;            /* occurrences before this were already considered */
+  gint64 clock_offset;       /* wall - monotonic at the last tick, to see clock steps */
   GHashTable *placed;        /* "start|line|spots" of occurrences already queued */
   GMainLoop *loop;
   guint tick_source;
@@ -227,13 +232,62 @@ placement_is_old(gpointer key, gpointer value, gpointer user_data)
   return start < *(gint64 *)user_data;
 }
 
+/* Occurrences in [from, until) that were never placed (the wall clock
+ * stepped forward over them, or the daemon was held up): logged missed on
+ * each of their lines, never played late. */
+static void
+log_missed(LoaDaemon *daemon, gint64 from, gint64 until)
+{
+  g_autoptr(GArray) occurrences = loa_schedule_expand(daemon->schedule, from, until);
+  for (guint i = 0; i < occurrences->len; i++) {
+    const LoaOccurrence *occurrence = &g_array_index(occurrences, LoaOccurrence, i);
+    for (guint l = 0; occurrence->event->lines[l] != NULL; l++) {
+      const char *line_id = occurrence->event->lines[l];
+      char *key = placement_key(occurrence, line_id);
+      if (find_line(daemon, line_id) == NULL || !g_hash_table_add(daemon->placed, key))
+        continue;
+      for (guint s = 0; occurrence->event->spots[s] != NULL; s++) {
+        const char *spot_id = occurrence->event->spots[s];
+        g_autoptr(LoaSpot) spot = loa_spot_get(daemon->db, spot_id, NULL);
+        LoaAiringPlan plan;
+        fill_plan(&plan, occurrence->event, line_id, spot_id, spot, daemon->schedule_id,
+                  occurrence->start_ns);
+        g_autoptr(GError) error = NULL;
+        if (loa_airlog_record(daemon->airlog, &plan, LOA_AIRING_MISSED,
+                              _("its time passed before it could be prepared "
+                                "(the wall clock stepped forward, or Loa was held up)"),
+                              &error) == 0)
+          g_critical(_("cannot write the as-run log: %s"), error->message);
+        g_warning(_("line '%s': %s missed its time"), line_id, spot_id);
+      }
+    }
+  }
+}
+
+/* A step of the wall clock: airings already placed keep their place on the
+ * audio clock (at most prepare_seconds ahead); everything placed from now on
+ * follows the new wall time, and what the step jumped over is missed. */
+static void
+watch_clock(LoaDaemon *daemon)
+{
+  gint64 offset = loa_time_wall_minus_monotonic_ns();
+  gint64 step = offset - daemon->clock_offset;
+  if (daemon->clock_offset != 0 && (step > CLOCK_STEP_NS || step < -CLOCK_STEP_NS))
+    g_warning(_("the wall clock stepped by %+.3f s; later airings follow the new time"),
+              (double)step / 1e9);
+  daemon->clock_offset = offset;
+}
+
 static void
 place_upcoming(LoaDaemon *daemon)
 {
+  watch_clock(daemon);
   if (daemon->schedule == NULL)
     return;
   gint64 now = loa_time_now_wall_ns();
   gint64 until = now + (gint64)daemon->config->prepare_seconds * LOA_NS_PER_SECOND;
+  if (daemon->horizon > 0 && daemon->horizon < now + MIN_LEAD_NS)
+    log_missed(daemon, daemon->horizon, now + MIN_LEAD_NS);
   gint64 from = MAX(daemon->horizon, now + MIN_LEAD_NS);
   if (until <= from)
     return;

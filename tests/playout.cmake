@@ -51,3 +51,9 @@ add_executable(test-playout-engine playout/test-engine.c)
 target_link_libraries(test-playout-engine PRIVATE loa-playout)
 add_test(NAME playout.engine COMMAND test-playout-engine)
 set_tests_properties(playout.engine PROPERTIES TIMEOUT 120 LABELS "integration")
+
+add_test(NAME playout.clock-step
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-clock.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-clock)
+set_tests_properties(playout.clock-step PROPERTIES TIMEOUT 60)

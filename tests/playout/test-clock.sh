@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# A step of the wall clock while the daemon runs (simulated through the
+# clock abstraction: LOA_TEST_WALL_OFFSET_FILE, see common/loa-time.h): the
+# step is logged with its size, an airing whose time the step jumped over is
+# logged missed (not played late), and a later airing starts at its time on
+# the new wall clock. Lines use the "null" output.
+set -u
+work=$1
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+fail=0
+ok() { echo "ok: $1"; }
+bad() { echo "FAIL: $1"; fail=1; }
+local_time() { TZ=Asia/Ho_Chi_Minh date -d "@$1" '+%Y-%m-%d %H:%M:%S'; }
+
+cat > loa.cfg <<'EOF2'
+station = { id = "clock-test"; };
+database = "loa.db";
+library = "library";
+lines = ( { id = "a"; output = "null"; } );
+EOF2
+L() { "$LOA" --config loa.cfg "$@"; }
+L init > /dev/null && "$DCWAV" short.wav 48000 2 500 48000 &&
+  L spot add short.wav --id SHORT > /dev/null || { echo "FAIL: setup"; exit 1; }
+
+echo 0 > offset
+t0=$(date +%s)
+cat > schedule.cfg <<EOF2
+events = (
+  { at = "$(local_time $((t0 + 6)))"; lines = [ "a" ]; play = [ "SHORT" ]; },
+  { at = "$(local_time $((t0 + 12)))"; lines = [ "a" ]; play = [ "SHORT" ]; }
+);
+EOF2
+L schedule load schedule.cfg > /dev/null || bad "load"
+LOA_TEST_WALL_OFFSET_FILE=$work/offset "$LOA" --config loa.cfg run --for 12 2> daemon.log &
+daemon=$!
+sleep $(( t0 + 2 - $(date +%s) ))
+echo 5000000000 > offset.new && mv offset.new offset   # the wall clock jumps 5 s ahead
+wait $daemon || bad "daemon exit"
+cat daemon.log
+L log --format csv > log.csv
+cat log.csv
+
+grep -q 'wall clock stepped by +5.0' daemon.log && ok "the step is logged with its size" ||
+  bad "step not logged"
+grep -q ",a,SHORT,.*,$(local_time $((t0 + 6)) | tr ' ' T).000+07:00,,,,0,missed," log.csv &&
+  ok "the airing the step jumped over is logged missed" || bad "jumped-over airing not missed"
+want=$(local_time $((t0 + 12)) | tr ' ' T)
+grep -q ",a,SHORT,.*,$want.000+07:00,$want.[0-9]*+07:00,.*,completed," log.csv &&
+  ok "the later airing starts at its time on the new clock" || bad "later airing not on time"
+exit $fail
