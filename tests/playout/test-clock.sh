@@ -5,12 +5,10 @@
 # logged missed (not played late), and a later airing starts at its time on
 # the new wall clock. Lines use the "null" output.
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
 work=$1
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-fail=0
-ok() { echo "ok: $1"; }
-bad() { echo "FAIL: $1"; fail=1; }
-local_time() { TZ=Asia/Ho_Chi_Minh date -d "@$1" '+%Y-%m-%d %H:%M:%S'; }
+. "$here/test-lib.sh"
 
 cat > loa.cfg <<'EOF2'
 station = { id = "clock-test"; };
