@@ -36,10 +36,11 @@ bench_asoundrc() {
   done
 }
 
-# bench_station WORK OUTPUT LINE...: loa.cfg (OUTPUT "vcard": alsa:loa_line_LINE,
-# else "null"), loa init.
-bench_station() {
-  local work=$1 output=$2 line sep=""
+# bench_config FILE OUTPUT LINE...: a station config beside FILE (database
+# loa.db and library/ in its folder); OUTPUT "vcard": each line on ALSA PCM
+# loa_line_LINE, else Loa's "null" output.
+bench_config() {
+  local file=$1 output=$2 line sep=""
   shift 2
   {
     echo 'station = { id = "bench"; name = "Loa bench"; };'
@@ -55,7 +56,14 @@ bench_station() {
       sep=,
     done
     printf ' );\n'
-  } > "$work/loa.cfg"
+  } > "$file"
+}
+
+# bench_station WORK OUTPUT LINE...: WORK/loa.cfg (see bench_config), loa init.
+bench_station() {
+  local work=$1
+  shift
+  bench_config "$work/loa.cfg" "$@"
   "$LOA" --config "$work/loa.cfg" init > /dev/null
 }
 
@@ -161,7 +169,7 @@ bench_stats() {
   [ -n "$data" ] || { echo "0 - - -"; return; }
   read -r n med < <(printf '%s\n' "$data" | sort -g | awk '{ v[NR] = $1 }
     END { printf "%d %.2f\n", NR, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-  read -r p95 max < <(printf '%s\n' "$data" | awk '{ print $1 < 0 ? -$1 : $1 }' | sort -g |
+  read -r p95 max < <(printf '%s\n' "$data" | awk '{ print ($1 < 0 ? -$1 : $1) }' | sort -g |
     awk '{ a[NR] = $1 } END { k = int(0.95 * NR + 0.999999); if (k < 1) k = 1
                                printf "%.2f %.2f\n", a[k], a[NR] }')
   echo "$n $med $p95 $max"
