@@ -13,6 +13,7 @@
 #include "i18n.h"
 #include "loa-cleanup.h"
 
+#include <math.h>
 #include <string.h>
 
 G_DEFINE_QUARK(loa-spot-error-quark, loa_spot_error)
@@ -23,6 +24,12 @@ G_DEFINE_QUARK(loa-spot-error-quark, loa_spot_error)
   "file_size, container, codec, sample_rate, channels, frames, duration_ns, status, "     \
   "added_by, added_at"
 
+/* What SELECTs read beyond the inserted columns: facts and decisions recorded
+ * after ingest (NULL where not known or not set). */
+#define SPOT_SELECT_COLUMNS                                                               \
+  SPOT_COLUMNS ", notes, loudness_lufs, true_peak_dbtp, cue_in_ns, cue_out_ns, "          \
+  "valid_from, valid_until, approved_by, approved_at"
+
 typedef enum {
   STMT_GET,
   STMT_FIND_BY_SHA256,
@@ -32,9 +39,9 @@ typedef enum {
 } Statement;
 
 static const char *const statement_sql[STMT_COUNT] = {
-  [STMT_GET] = "SELECT " SPOT_COLUMNS " FROM spots WHERE id = ?1",
-  [STMT_FIND_BY_SHA256] = "SELECT " SPOT_COLUMNS " FROM spots WHERE sha256 = ?1",
-  [STMT_LIST] = "SELECT " SPOT_COLUMNS " FROM spots ORDER BY id",
+  [STMT_GET] = "SELECT " SPOT_SELECT_COLUMNS " FROM spots WHERE id = ?1",
+  [STMT_FIND_BY_SHA256] = "SELECT " SPOT_SELECT_COLUMNS " FROM spots WHERE sha256 = ?1",
+  [STMT_LIST] = "SELECT " SPOT_SELECT_COLUMNS " FROM spots ORDER BY id",
   [STMT_INSERT] = "INSERT INTO spots (" SPOT_COLUMNS ") VALUES "
                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
                   "?18, ?19)",
@@ -80,6 +87,10 @@ loa_spot_free(LoaSpot *spot)
   g_free(spot->codec);
   g_free(spot->status);
   g_free(spot->added_by);
+  g_free(spot->notes);
+  g_free(spot->valid_from);
+  g_free(spot->valid_until);
+  g_free(spot->approved_by);
   g_free(spot);
 }
 
@@ -116,6 +127,16 @@ read_row(sqlite3_stmt *stmt)
   spot->status = loa_db_column_text(stmt, 16);
   spot->added_by = loa_db_column_text(stmt, 17);
   spot->added_at = sqlite3_column_int64(stmt, 18);
+  spot->notes = loa_db_column_text(stmt, 19);
+  spot->loudness_lufs = sqlite3_column_type(stmt, 20) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 20);
+  spot->true_peak_dbtp = sqlite3_column_type(stmt, 21) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 21);
+  spot->cue_in_ns = sqlite3_column_type(stmt, 22) == SQLITE_NULL ? 0 : sqlite3_column_int64(stmt, 22);
+  spot->cue_out_ns = sqlite3_column_type(stmt, 23) == SQLITE_NULL ? spot->duration_ns
+                                                                  : sqlite3_column_int64(stmt, 23);
+  spot->valid_from = sqlite3_column_type(stmt, 24) == SQLITE_NULL ? NULL : loa_db_column_text(stmt, 24);
+  spot->valid_until = sqlite3_column_type(stmt, 25) == SQLITE_NULL ? NULL : loa_db_column_text(stmt, 25);
+  spot->approved_by = sqlite3_column_type(stmt, 26) == SQLITE_NULL ? NULL : loa_db_column_text(stmt, 26);
+  spot->approved_at = sqlite3_column_int64(stmt, 27);
   return spot;
 }
 

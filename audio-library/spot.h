@@ -41,6 +41,15 @@ typedef struct {
   char *status;         /* submitted | approved | retired | quarantined */
   char *added_by;       /* user name */
   gint64 added_at;      /* UTC ns */
+  char *notes;          /* free text, may be empty */
+  double loudness_lufs; /* integrated loudness (EBU R128), NAN if not measured */
+  double true_peak_dbtp;/* true peak, NAN if not measured */
+  gint64 cue_in_ns;     /* where airing starts (after leading silence); 0 if none */
+  gint64 cue_out_ns;    /* where airing ends (before trailing silence); duration_ns if none */
+  char *valid_from;     /* "YYYY-MM-DD" in station time, first day it may air; NULL: no limit */
+  char *valid_until;    /* "YYYY-MM-DD", last day it may air (inclusive); NULL: no limit */
+  char *approved_by;    /* who approved it, NULL if never approved */
+  gint64 approved_at;   /* UTC ns, 0 if never approved */
 } LoaSpot;
 
 void loa_spot_free(LoaSpot *spot);
