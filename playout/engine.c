@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <gst/audio/audio.h>
 #include <gst/gst.h>
+#include <math.h>
 #include <string.h>
 
 G_DEFINE_QUARK(loa-engine-error-quark, loa_engine_error)
@@ -69,6 +70,20 @@ struct Branch {
   gboolean audio_linked;      /* decodebin exposed an audio pad */
 
   guint completion_source;    /* main context timeout, 0 if none */
+
+  /* Set at creation, read-only after: */
+  double gain;                /* linear gain of the branch's volume element */
+  guint64 cue_in_frames;      /* frames to skip at the start, at the engine rate */
+  guint64 cue_out_frames;     /* frames after which it ends; 0 = the file's end */
+  GstClockTime duration;      /* expected length, for busy_until */
+  /* Streaming thread of the branch only: */
+  guint64 frames_in;          /* frames decoded so far, before cue trimming */
+  /* Under engine->lock: */
+  gboolean asap;              /* released as soon as possible: lateness is expected */
+  GstClockTime fade_start_rt; /* a cut: fade from here ... */
+  GstClockTime fade_end_rt;   /* ... to silence here; NONE if not cut */
+  char *cut_reason;           /* why it is cut, NULL if not */
+  gboolean faded;             /* the cut actually shortened it */
 };
 
 struct LoaEngine {
@@ -186,7 +201,13 @@ post_note(Branch *branch, NoteKind kind, const char *reason)
   note->serial = branch->serial;
   note->kind = kind;
   note->reason = g_strdup(reason);
-  g_main_context_invoke_full(NULL, G_PRIORITY_HIGH, deliver_note, note, note_free);
+  /* Always through the main context, never run here: a streaming thread must
+   * not call back into the engine, even when no loop owns the context. */
+  GSource *source = g_idle_source_new();
+  g_source_set_priority(source, G_PRIORITY_HIGH);
+  g_source_set_callback(source, deliver_note, note, note_free);
+  g_source_attach(source, NULL);
+  g_source_unref(source);
 }
 
 /* --- release: placing a held branch on the timeline -------------------- */
@@ -232,12 +253,15 @@ hold_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   GstClockTime target = branch->target_rt;
   GstClockTime position = engine->mixer_position;
   if (GST_CLOCK_TIME_IS_VALID(position) && target < position) {
-    g_message(_("line '%s': %s was ready %.1f ms after its time; it starts late"),
+    if (!branch->asap)
+      g_message(_("line '%s': %s was ready %.1f ms after its time; it starts late"),
               engine->line_id, branch->path,
               (double)(GstClockTimeDiff)(position - target) / GST_MSECOND);
     target = position + RELEASE_MARGIN;
     branch->target_rt = target;
   }
+  g_debug("line '%s': %s released at %.3f ms (mixer at %.3f ms)", engine->line_id, branch->path,
+          (double)target / 1e6, (double)position / 1e6);
   branch->state = BRANCH_RELEASED;
   branch->hold_probe_id = 0;
   g_mutex_unlock(&engine->lock);
@@ -279,6 +303,42 @@ mixer_output_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Applies the cut's fade to a buffer of S16 samples starting at running time
+ * rt: gain falls linearly from 1 at fade_start to 0 at fade_end, and the
+ * buffer is truncated at fade_end (*frames updated). Returns the buffer to
+ * pass on (possibly a new one). */
+static GstBuffer *
+fade_buffer(LoaEngine *engine, GstBuffer *buffer, GstClockTime rt, GstClockTime fade_start,
+            GstClockTime fade_end, guint64 *frames)
+{
+  buffer = gst_buffer_make_writable(buffer);
+  guint64 keep = *frames;
+  if (fade_end < rt + gst_util_uint64_scale_int(*frames, GST_SECOND, engine->rate))
+    keep = gst_util_uint64_scale_int(fade_end - MIN(rt, fade_end), engine->rate, GST_SECOND);
+  if (keep < *frames) {
+    gst_buffer_resize(buffer, 0, (gssize)(keep * 2 * (guint64)engine->channels));
+    GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale_int(keep, GST_SECOND, engine->rate);
+    *frames = keep;
+  }
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READWRITE))
+    return buffer;
+  gint16 *samples = (gint16 *)map.data;
+  double length = (double)(fade_end - fade_start);
+  for (guint64 f = 0; f < keep; f++) {
+    GstClockTime t = rt + gst_util_uint64_scale_int(f, GST_SECOND, engine->rate);
+    if (t < fade_start)
+      continue;
+    double gain = t >= fade_end ? 0.0 : 1.0 - (double)(t - fade_start) / length;
+    for (int c = 0; c < engine->channels; c++) {
+      gint16 *sample = &samples[f * (guint64)engine->channels + (guint64)c];
+      *sample = (gint16)((double)*sample * gain);
+    }
+  }
+  gst_buffer_unmap(buffer, &map);
+  return buffer;
+}
+
 /* Buffers and events entering the mixer from a branch: the measured facts of
  * the airing (first sample, frames, end) and the hand-over to the next spot. */
 static GstPadProbeReturn
@@ -298,6 +358,24 @@ mixer_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     }
     GstClockTime rt = gst_segment_to_running_time(&branch->segment, GST_FORMAT_TIME,
                                                   GST_BUFFER_PTS(buffer));
+    if (GST_CLOCK_TIME_IS_VALID(rt) && GST_CLOCK_TIME_IS_VALID(branch->fade_end_rt)) {
+      if (rt >= branch->fade_end_rt) {
+        /* Cut: nothing more of it; the decoder stops on EOS and its EOS ends it. */
+        branch->faded = TRUE;
+        g_mutex_unlock(&engine->lock);
+        gst_buffer_unref(buffer);
+        GST_PAD_PROBE_INFO_DATA(info) = NULL;
+        GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_EOS;
+        return GST_PAD_PROBE_HANDLED;
+      }
+      GstClockTime buffer_end = rt + gst_util_uint64_scale_int(frames, GST_SECOND, engine->rate);
+      if (buffer_end > branch->fade_start_rt) {
+        buffer = fade_buffer(engine, buffer, rt, branch->fade_start_rt, branch->fade_end_rt,
+                             &frames);
+        GST_PAD_PROBE_INFO_DATA(info) = buffer;
+        branch->faded = TRUE;
+      }
+    }
     if (GST_CLOCK_TIME_IS_VALID(rt)) {
       if (!branch->have_first) {
         branch->have_first = TRUE;
@@ -329,7 +407,7 @@ mixer_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
             (double)engine->mixer_position / 1e6, (double)now_running_time(engine) / 1e6);
     if (played) {
       branch->state = BRANCH_ENDED;
-      if (branch->next != NULL)
+      if (branch->next != NULL && !branch->faded)
         request_release(branch->next, branch->end_rt);
     }
     g_mutex_unlock(&engine->lock);
@@ -401,6 +479,7 @@ branch_clear(gpointer data)
   g_clear_object(&branch->mixer_pad);
   g_clear_object(&branch->bin);
   g_free(branch->path);
+  g_free(branch->cut_reason);
 }
 
 static void
@@ -513,7 +592,13 @@ complete_branch(gpointer data)
 {
   Branch *branch = data;
   branch->completion_source = 0;
-  branch_finish(branch, LOA_AIRING_COMPLETED, NULL);
+  g_mutex_lock(&branch->engine->lock);
+  gboolean cut = branch->faded;
+  g_mutex_unlock(&branch->engine->lock);
+  if (cut)
+    branch_finish(branch, LOA_AIRING_INTERRUPTED, branch->cut_reason);
+  else
+    branch_finish(branch, LOA_AIRING_COMPLETED, NULL);
   branch_remove(branch);
   return G_SOURCE_REMOVE;
 }
@@ -557,6 +642,45 @@ branch_fail(Branch *branch, const char *reason)
   branch_remove(branch);
 }
 
+/* Keeps only the frames between the cues (counted at the engine rate, after
+ * resampling, so the cut is sample exact). Past cue-out, upstream is told EOS
+ * and sends the EOS that ends the spot. Runs in the branch's streaming thread. */
+static GstPadProbeReturn
+cue_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Branch *branch = user_data;
+  LoaEngine *engine = branch->engine;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  guint64 frame_bytes = 2 * (guint64)engine->channels;
+  guint64 n = gst_buffer_get_size(buffer) / frame_bytes;
+  guint64 start = branch->frames_in, end = start + n;
+  branch->frames_in = end;
+  guint64 keep_from = MAX(start, branch->cue_in_frames);
+  guint64 keep_to = branch->cue_out_frames > 0 ? MIN(end, branch->cue_out_frames) : end;
+
+  if (branch->cue_out_frames > 0 && start >= branch->cue_out_frames) {
+    gst_buffer_unref(buffer);
+    GST_PAD_PROBE_INFO_DATA(info) = NULL;
+    GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_EOS;
+    return GST_PAD_PROBE_HANDLED;
+  }
+  if (keep_from >= keep_to)
+    return GST_PAD_PROBE_DROP;
+  if (keep_from == start && keep_to == end)
+    return GST_PAD_PROBE_OK;
+  GstBuffer *part = gst_buffer_copy_region(buffer, GST_BUFFER_COPY_ALL,
+                                           (gsize)((keep_from - start) * frame_bytes),
+                                           (gsize)((keep_to - keep_from) * frame_bytes));
+  if (GST_BUFFER_PTS_IS_VALID(buffer))
+    GST_BUFFER_PTS(part) = GST_BUFFER_PTS(buffer) +
+                           gst_util_uint64_scale_int(keep_from - start, GST_SECOND, engine->rate);
+  GST_BUFFER_DURATION(part) = gst_util_uint64_scale_int(keep_to - keep_from, GST_SECOND,
+                                                        engine->rate);
+  gst_buffer_unref(buffer);
+  GST_PAD_PROBE_INFO_DATA(info) = part;
+  return GST_PAD_PROBE_OK;
+}
+
 static Branch *
 branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
 {
@@ -566,6 +690,13 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
   branch->path = g_strdup(item->path);
   branch->data = item->data;
   gst_segment_init(&branch->segment, GST_FORMAT_TIME);
+  branch->gain = pow(10.0, item->gain_db / 20.0);
+  branch->cue_in_frames =
+    (guint64)gst_util_uint64_scale_int((guint64)MAX(item->cue_in_ns, 0), engine->rate, GST_SECOND);
+  branch->cue_out_frames =
+    (guint64)gst_util_uint64_scale_int((guint64)MAX(item->cue_out_ns, 0), engine->rate, GST_SECOND);
+  branch->duration = (GstClockTime)MAX(item->duration_ns, 0);
+  branch->fade_start_rt = branch->fade_end_rt = GST_CLOCK_TIME_NONE;
 
   g_autofree char *name = g_strdup_printf("spot-%u", branch->serial);
   branch->bin = gst_bin_new(name);
@@ -573,10 +704,11 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
   GstElement *src = gst_element_factory_make("filesrc", NULL);
   GstElement *decode = gst_element_factory_make("decodebin", NULL);
   branch->convert = gst_element_factory_make("audioconvert", NULL);
+  GstElement *volume = gst_element_factory_make("volume", NULL);
   GstElement *resample = gst_element_factory_make("audioresample", NULL);
   GstElement *filter = gst_element_factory_make("capsfilter", NULL);
-  if (src == NULL || decode == NULL || branch->convert == NULL || resample == NULL ||
-      filter == NULL) {
+  if (src == NULL || decode == NULL || branch->convert == NULL || volume == NULL ||
+      resample == NULL || filter == NULL) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': GStreamer decoding elements are missing "
                   "(install gstreamer1.0-plugins-base)"),
@@ -584,6 +716,7 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
     gst_clear_object(&src);
     gst_clear_object(&decode);
     gst_clear_object(&branch->convert);
+    gst_clear_object(&volume);
     gst_clear_object(&resample);
     gst_clear_object(&filter);
     branch_unref(branch);
@@ -591,9 +724,11 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
   }
   g_object_set(src, "location", item->path, NULL);
   g_object_set(filter, "caps", engine->caps, NULL);
-  gst_bin_add_many(GST_BIN(branch->bin), src, decode, branch->convert, resample, filter, NULL);
+  g_object_set(volume, "volume", branch->gain, NULL);
+  gst_bin_add_many(GST_BIN(branch->bin), src, decode, branch->convert, volume, resample, filter,
+                   NULL);
   if (!gst_element_link(src, decode) ||
-      !gst_element_link_many(branch->convert, resample, filter, NULL)) {
+      !gst_element_link_many(branch->convert, volume, resample, filter, NULL)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': cannot link the decoding branch for %s"), engine->line_id,
                 item->path);
@@ -606,6 +741,11 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
                         branch_unref_closure, 0);
   g_signal_connect(decode, "deep-element-added", G_CALLBACK(on_deep_element_added), NULL);
 
+  if (branch->cue_in_frames > 0 || branch->cue_out_frames > 0) {
+    g_autoptr(GstPad) filter_sink = gst_element_get_static_pad(filter, "sink");
+    gst_pad_add_probe(filter_sink, GST_PAD_PROBE_TYPE_BUFFER, cue_probe, branch_ref(branch),
+                      branch_unref);
+  }
   branch->hold_pad = gst_element_get_static_pad(filter, "src");
   branch->ghost = gst_ghost_pad_new("src", branch->hold_pad);
   gst_object_ref(branch->ghost);
@@ -652,14 +792,15 @@ branch_attach(Branch *branch, GError **error)
   return TRUE;
 }
 
-gboolean
-loa_engine_queue(LoaEngine *engine, gint64 start_wall_ns, const LoaEngineItem *items,
-                 guint n_items, GError **error)
+/* Builds one branch per item, linked in order as a sequence. Returns them (a
+ * new array), or NULL with the error set and nothing left behind. */
+static GPtrArray *
+build_sequence(LoaEngine *engine, const LoaEngineItem *items, guint n_items, GError **error)
 {
   if (!engine->running) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_STATE,
                 _("line '%s' is not running"), engine->line_id);
-    return FALSE;
+    return NULL;
   }
   g_autoptr(GPtrArray) branches = g_ptr_array_new();
   for (guint i = 0; i < n_items; i++) {
@@ -667,31 +808,223 @@ loa_engine_queue(LoaEngine *engine, gint64 start_wall_ns, const LoaEngineItem *i
     if (branch == NULL) {
       for (guint j = 0; j < branches->len; j++)
         branch_discard(branches->pdata[j]);
-      return FALSE;
+      return NULL;
     }
     g_ptr_array_add(branches, branch);
   }
-
-  g_mutex_lock(&engine->lock);
   for (guint i = 0; i < branches->len; i++) {
     Branch *branch = branches->pdata[i];
     branch->prev = i > 0 ? branches->pdata[i - 1] : NULL;
     branch->next = i + 1 < branches->len ? branches->pdata[i + 1] : NULL;
   }
-  GstClockTimeDiff target = wall_to_running_time(engine, start_wall_ns);
-  if (branches->len > 0)
-    request_release(branches->pdata[0], (GstClockTime)MAX(target, 0));
-  g_mutex_unlock(&engine->lock);
+  return g_steal_pointer(&branches);
+}
 
-  /* From here each item gets finished() exactly once: one that cannot be
-   * attached fails like a bad file, and its successor takes its slot. */
+/* Starts decoding a built sequence. From here each item gets finished()
+ * exactly once: one that cannot be attached fails like a bad file, and its
+ * successor takes its slot. */
+static void
+attach_sequence(GPtrArray *branches)
+{
   for (guint i = 0; i < branches->len; i++) {
     Branch *branch = branches->pdata[i];
     g_autoptr(GError) local = NULL;
     if (!branch_attach(branch, &local))
       branch_fail(branch, local->message);
   }
+}
+
+/* Engine lock held. Releases branch as soon as possible: at the mixer's
+ * position when its first buffer is ready. */
+static void
+release_asap(Branch *branch)
+{
+  branch->asap = TRUE;
+  request_release(branch, 0);
+}
+
+gboolean
+loa_engine_queue(LoaEngine *engine, gint64 start_wall_ns, const LoaEngineItem *items,
+                 guint n_items, GError **error)
+{
+  g_autoptr(GPtrArray) branches = build_sequence(engine, items, n_items, error);
+  if (branches == NULL)
+    return FALSE;
+  g_mutex_lock(&engine->lock);
+  if (branches->len > 0) {
+    GstClockTimeDiff target = wall_to_running_time(engine, start_wall_ns);
+    if (start_wall_ns <= 0 || target <= 0)
+      release_asap(branches->pdata[0]);
+    else
+      request_release(branches->pdata[0], (GstClockTime)target);
+  }
+  g_mutex_unlock(&engine->lock);
+  attach_sequence(branches);
   return TRUE;
+}
+
+/* A spot released to start within this much is as good as on air for
+ * loa_engine_queue_after() (e.g. the first spot after a cut-in). */
+#define IMMINENT (1 * GST_SECOND)
+
+/* Engine lock held. The spot on air now (its first sample is mixed and its
+ * last is not), the latest started if several; else the first released to
+ * start within IMMINENT; NULL if the line is silent. Cut spots do not count:
+ * they are on their way out. */
+static Branch *
+on_air_branch(LoaEngine *engine)
+{
+  GstClockTime position = engine->mixer_position;
+  if (!GST_CLOCK_TIME_IS_VALID(position))
+    return NULL;
+  Branch *on_air = NULL, *imminent = NULL;
+  for (GList *l = engine->branches; l != NULL; l = l->next) {
+    Branch *branch = l->data;
+    if (branch->cancelled || branch->state == BRANCH_FINISHED || !branch->release_requested ||
+        branch->cut_reason != NULL)
+      continue;
+    if (branch->state == BRANCH_ENDED && branch->end_rt <= position)
+      continue;
+    GstClockTime target = branch->asap ? position : branch->target_rt;
+    if (target <= position + RELEASE_MARGIN) {
+      if (on_air == NULL || target > on_air->target_rt)
+        on_air = branch;
+    } else if (target <= position + IMMINENT) {
+      if (imminent == NULL || target < imminent->target_rt)
+        imminent = branch;
+    }
+  }
+  return on_air != NULL ? on_air : imminent;
+}
+
+gboolean
+loa_engine_queue_after(LoaEngine *engine, LoaEngineAfter where, const LoaEngineItem *items,
+                       guint n_items, GError **error)
+{
+  g_autoptr(GPtrArray) branches = build_sequence(engine, items, n_items, error);
+  if (branches == NULL)
+    return FALSE;
+  if (branches->len == 0)
+    return TRUE;
+  Branch *first = branches->pdata[0], *last = branches->pdata[branches->len - 1];
+
+  g_mutex_lock(&engine->lock);
+  Branch *current = on_air_branch(engine);
+  /* An ended spot has released its successor already: that one is current. */
+  while (current != NULL && current->state == BRANCH_ENDED && current->next != NULL)
+    current = current->next;
+  if (current != NULL && where == LOA_ENGINE_AFTER_SEQUENCE)
+    while (current->next != NULL)
+      current = current->next;
+  if (current == NULL) {
+    release_asap(first);
+  } else if (current->state == BRANCH_ENDED) {
+    request_release(first, current->end_rt);
+  } else {
+    last->next = current->next;
+    if (current->next != NULL)
+      current->next->prev = last;
+    current->next = first;
+    first->prev = current;
+  }
+  g_mutex_unlock(&engine->lock);
+  attach_sequence(branches);
+  return TRUE;
+}
+
+GPtrArray *
+loa_engine_cancel_pending(LoaEngine *engine)
+{
+  GPtrArray *taken = g_ptr_array_new();
+  g_autoptr(GPtrArray) victims = g_ptr_array_new();
+
+  g_mutex_lock(&engine->lock);
+  GstClockTime position = engine->mixer_position;
+  for (GList *l = engine->branches; l != NULL; l = l->next) {
+    Branch *branch = l->data;
+    if (branch->cancelled || branch->state == BRANCH_FINISHED || branch->state == BRANCH_ENDED)
+      continue;
+    gboolean mixed = branch->have_first && GST_CLOCK_TIME_IS_VALID(position) &&
+                     branch->first_rt < position + RELEASE_MARGIN;
+    if (!mixed) {
+      branch->state = BRANCH_FINISHED; /* no note will reach it */
+      g_ptr_array_add(victims, branch);
+    }
+  }
+  g_mutex_unlock(&engine->lock);
+
+  for (guint i = 0; i < victims->len; i++) {
+    Branch *branch = victims->pdata[i];
+    g_ptr_array_add(taken, branch->data);
+    branch_remove(branch);
+  }
+  return taken;
+}
+
+gint64
+loa_engine_cut(LoaEngine *engine, gint64 at_wall_ns, const char *reason)
+{
+  g_mutex_lock(&engine->lock);
+  GstClockTime free_at = 0;
+  if (at_wall_ns > 0)
+    free_at = (GstClockTime)MAX(wall_to_running_time(engine, at_wall_ns), 0);
+  GstClockTime busy = free_at;
+  gboolean any = FALSE;
+  for (GList *l = engine->branches; l != NULL; l = l->next) {
+    Branch *branch = l->data;
+    if (branch->cancelled || branch->state == BRANCH_FINISHED || !branch->have_first ||
+        branch->cut_reason != NULL)
+      continue;
+    any = TRUE;
+    if (branch->state == BRANCH_ENDED) {
+      /* All of it is in the mixer already: its tail plays out. */
+      busy = MAX(busy, branch->end_rt);
+      continue;
+    }
+    GstClockTime fade_start = free_at > (GstClockTime)LOA_ENGINE_FADE_NS
+                                ? free_at - (GstClockTime)LOA_ENGINE_FADE_NS : 0;
+    fade_start = MAX(fade_start, branch->end_rt);
+    branch->fade_start_rt = fade_start;
+    branch->fade_end_rt = fade_start + (GstClockTime)LOA_ENGINE_FADE_NS;
+    branch->cut_reason = g_strdup(reason);
+    busy = MAX(busy, branch->fade_end_rt);
+  }
+  g_mutex_unlock(&engine->lock);
+  if (!any && at_wall_ns <= 0)
+    return 0;
+  return running_time_to_wall(engine, busy);
+}
+
+gint64
+loa_engine_busy_until(LoaEngine *engine)
+{
+  g_mutex_lock(&engine->lock);
+  GstClockTime position = GST_CLOCK_TIME_IS_VALID(engine->mixer_position)
+                            ? engine->mixer_position : 0;
+  GstClockTime busy = 0;
+  gboolean any = FALSE;
+  for (GList *l = engine->branches; l != NULL; l = l->next) {
+    Branch *head = l->data;
+    if (head->prev != NULL || head->cancelled)
+      continue;
+    GstClockTime end = position;
+    for (Branch *branch = head; branch != NULL; branch = branch->next) {
+      if (branch->state == BRANCH_ENDED || branch->state == BRANCH_FINISHED)
+        end = branch->end_rt;
+      else if (GST_CLOCK_TIME_IS_VALID(branch->fade_end_rt))
+        end = branch->fade_end_rt;
+      else if (branch->have_first)
+        end = branch->first_rt + branch->duration;
+      else if (branch->release_requested)
+        end = MAX(branch->target_rt, position) + branch->duration;
+      else
+        end += branch->duration;
+      any = TRUE;
+    }
+    busy = MAX(busy, end);
+  }
+  g_mutex_unlock(&engine->lock);
+  return any ? running_time_to_wall(engine, busy) : 0;
 }
 
 /* --- the pipeline ------------------------------------------------------- */

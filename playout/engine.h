@@ -55,7 +55,17 @@ typedef struct {
 typedef struct {
   const char *path;
   gpointer data;
+  double gain_db;       /* applied to every sample (loudness normalisation); 0 = none */
+  gint64 cue_in_ns;     /* play from here (file time); 0 = from the start */
+  gint64 cue_out_ns;    /* stop here (file time); 0 = to the end */
+  gint64 duration_ns;   /* expected airing length (cue to cue), for loa_engine_busy_until() */
 } LoaEngineItem;
+
+/* Where loa_engine_queue_after() puts a sequence. */
+typedef enum {
+  LOA_ENGINE_AFTER_CURRENT,   /* right after the spot on air (priority announcements) */
+  LOA_ENGINE_AFTER_SEQUENCE,  /* after the last spot of the sequence on air (soft starts) */
+} LoaEngineAfter;
 
 typedef struct LoaEngine LoaEngine;
 
@@ -72,6 +82,31 @@ gboolean loa_engine_start(LoaEngine *engine, GError **error) G_GNUC_WARN_UNUSED_
  * start_wall_ns. Each item gets finished() exactly once, even on failure. */
 gboolean loa_engine_queue(LoaEngine *engine, gint64 start_wall_ns, const LoaEngineItem *items,
                           guint n_items, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Queues items to air back to back right after what is on air (see
+ * LoaEngineAfter), abutting it sample for sample; as soon as possible if the
+ * line is idle. Same contract as loa_engine_queue(). */
+gboolean loa_engine_queue_after(LoaEngine *engine, LoaEngineAfter where, const LoaEngineItem *items,
+                                guint n_items, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Takes back every queued item whose first sample has not been mixed yet: they
+ * are removed from the line and will get no finished() call. Returns their
+ * data pointers in queue order (a new array; the caller owns the items). */
+GPtrArray *loa_engine_cancel_pending(LoaEngine *engine) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Cuts what is on air so that the line is free at at_wall_ns (0: as soon as
+ * possible): a fade of LOA_ENGINE_FADE_NS ending then (no click); the cut
+ * item is finished as interrupted with reason, with the samples it played. A
+ * spot that ends by itself before the fade is not touched. Returns the wall
+ * time at which the line is free: at_wall_ns, or later if the samples before
+ * it are already mixed. Call loa_engine_cancel_pending() first to take back
+ * what would follow. */
+gint64 loa_engine_cut(LoaEngine *engine, gint64 at_wall_ns, const char *reason);
+#define LOA_ENGINE_FADE_NS (30 * G_GINT64_CONSTANT(1000000))
+
+/* The wall time at which everything queued will have played (predicted from
+ * the items' durations where not yet measured), or 0 if the line is idle. */
+gint64 loa_engine_busy_until(LoaEngine *engine);
 
 /* Stops the pipeline. Items on air are finished as interrupted with reason,
  * items not yet started as interrupted with nothing played. Idempotent. */

@@ -170,7 +170,7 @@ test_stalled_decoder(void)
   GThread *feeder = g_thread_new("fifo", feed_fifo, fifo);
 
   Outcome stalled = { .name = "stalled" }, next = { .name = "next" };
-  LoaEngineItem items[] = { { fifo, &stalled }, { good, &next } };
+  LoaEngineItem items[] = { { .path = fifo, .data = &stalled }, { .path = good, .data = &next } };
   Run run = { 0 };
   air(recording, items, 2, 1.5, &run);
 
@@ -199,7 +199,7 @@ test_missing_file(void)
   g_autofree char *good = make_wav("after-missing.wav", 2000, RATE / 2);
   g_autofree char *recording = g_build_filename(tmp_dir, "missing-rec.wav", NULL);
   Outcome gone = { .name = "missing" }, next = { .name = "next" };
-  LoaEngineItem items[] = { { missing, &gone }, { good, &next } };
+  LoaEngineItem items[] = { { .path = missing, .data = &gone }, { .path = good, .data = &next } };
   Run run = { 0 };
   gint64 before = loa_time_now_wall_ns();
   air(recording, items, 2, 1.5, &run);
@@ -215,6 +215,164 @@ test_missing_file(void)
   outcome_clear(&next);
 }
 
+
+/* The left channel of a WAV recording (16-bit stereo), as a new array. */
+static GArray *
+read_recording(const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_assert_true(g_file_get_contents(path, &data, &length, NULL));
+  const char *chunk = memmem(data, MIN(length, 4096), "data", 4);
+  g_assert_nonnull(chunk);
+  const guint8 *p = (const guint8 *)chunk + 8;
+  gsize frames = (length - (gsize)(p - (const guint8 *)data)) / 4;
+  GArray *left = g_array_sized_new(FALSE, FALSE, sizeof(gint16), (guint)frames);
+  for (gsize i = 0; i < frames; i++) {
+    gint16 v = (gint16)(p[4 * i] | (p[4 * i + 1] << 8));
+    g_array_append_val(left, v);
+  }
+  return left;
+}
+
+/* First frame at or after from that starts a run of 50 frames within 2 of
+ * value (so a fade passing through value does not count), or -1. */
+static gssize
+find_value(GArray *samples, gsize from, gint16 value)
+{
+  gsize run = 0;
+  for (gsize i = from; i < samples->len; i++) {
+    run = ABS(g_array_index(samples, gint16, i) - value) <= 2 ? run + 1 : 0;
+    if (run == 50)
+      return (gssize)(i - 49);
+  }
+  return -1;
+}
+
+static gboolean
+run_for(gpointer loop)
+{
+  g_main_loop_quit(loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+spin(GMainLoop *loop, guint ms)
+{
+  g_timeout_add(ms, run_for, loop);
+  g_main_loop_run(loop);
+}
+
+/* An emergency cuts in on a spot on air: the spot fades out in 30 ms (no
+ * click), is finished interrupted with what it played; the rest of its
+ * sequence is handed back; the emergency starts exactly where the fade ends;
+ * a priority spot queued after the current one follows it sample for sample. */
+static void
+test_cut_in(void)
+{
+  g_autofree char *long_spot = make_wav("long.wav", 8000, RATE * 4);
+  g_autofree char *follow = make_wav("follow.wav", 5000, RATE / 2);
+  g_autofree char *urgent = make_wav("urgent.wav", 3000, RATE / 2);
+  g_autofree char *after = make_wav("after.wav", 1000, RATE / 4);
+  g_autofree char *recording = g_build_filename(tmp_dir, "cut-rec.wav", NULL);
+  g_autoptr(LoaConfig) config = make_config(recording);
+  Run run = { .loop = g_main_loop_new(NULL, FALSE), .pending = 3 };
+  LoaEngineCallbacks callbacks = { .finished = on_finished };
+  g_autoptr(GError) error = NULL;
+  LoaEngine *engine = loa_engine_new(g_ptr_array_index(config->lines, 0), config, &callbacks,
+                                     &run, &error);
+  g_assert_no_error(error);
+  g_assert_true(loa_engine_start(engine, &error));
+
+  Outcome cut = { .name = "cut" }, displaced = { .name = "displaced" },
+          emergency = { .name = "emergency" }, next = { .name = "next" };
+  LoaEngineItem normal[] = { { .path = long_spot, .data = &cut, .duration_ns = 4 * LOA_NS_PER_SECOND },
+                             { .path = follow, .data = &displaced } };
+  g_assert_true(loa_engine_queue(engine, loa_time_now_wall_ns() + LOA_NS_PER_SECOND, normal, 2,
+                                 &error));
+  spin(run.loop, 2000);
+  g_assert_cmpint(loa_engine_busy_until(engine), >, loa_time_now_wall_ns() + LOA_NS_PER_SECOND);
+
+  g_autoptr(GPtrArray) taken = loa_engine_cancel_pending(engine);
+  g_assert_cmpuint(taken->len, ==, 1);
+  g_assert_true(taken->pdata[0] == &displaced);
+  gint64 now = loa_time_now_wall_ns();
+  gint64 free_at = loa_engine_cut(engine, 0, "emergency test");
+  g_assert_cmpint(free_at, >=, now);
+  g_assert_cmpint(free_at, <, now + 500 * G_GINT64_CONSTANT(1000000));
+  LoaEngineItem cut_in[] = { { .path = urgent, .data = &emergency, .duration_ns = LOA_NS_PER_SECOND / 2 } };
+  g_assert_true(loa_engine_queue(engine, free_at, cut_in, 1, &error));
+  LoaEngineItem priority[] = { { .path = after, .data = &next } };
+  g_assert_true(loa_engine_queue_after(engine, LOA_ENGINE_AFTER_CURRENT, priority, 1, &error));
+  run.pending = 3;
+  guint timeout = g_timeout_add_seconds(10, quit_loop, run.loop);
+  g_main_loop_run(run.loop);
+  g_source_remove(timeout);
+  loa_engine_free(engine);
+  g_main_loop_unref(run.loop);
+  g_assert_cmpuint(run.pending, ==, 0);
+
+  g_assert_cmpstr(cut.status, ==, LOA_AIRING_INTERRUPTED);
+  g_assert_cmpstr(cut.reason, ==, "emergency test");
+  g_assert_cmpstr(emergency.status, ==, LOA_AIRING_COMPLETED);
+  g_assert_cmpstr(next.status, ==, LOA_AIRING_COMPLETED);
+  g_assert_cmpint(emergency.frames, ==, RATE / 2);
+  g_assert_cmpint(next.frames, ==, RATE / 4);
+  g_assert_null(displaced.status); /* handed back: never finished by the engine */
+
+  g_autoptr(GArray) samples = read_recording(recording);
+  gssize a = find_value(samples, 0, 8000);
+  gssize e = find_value(samples, (gsize)MAX(a, 0), 3000);
+  gssize n = find_value(samples, (gsize)MAX(e, 0), 1000);
+  g_assert_cmpint(a, >=, 0);
+  g_assert_cmpint(e, >, a);
+  g_assert_cmpint(n, >, e);
+  /* The log agrees with the recording: the cut spot's frames end where the
+   * emergency starts, and the priority spot abuts the emergency. */
+  g_assert_cmpint(n - e, ==, RATE / 2);
+  g_assert_cmpint(ABS((e - a) - cut.frames), <=, 1);
+  /* The fade: the last 30 ms before the emergency fall from 8000 to 0 in
+   * small steps; nothing before it. */
+  gssize fade = (gssize)(RATE * 30 / 1000);
+  gint max_step = 0;
+  for (gssize i = e - fade - 1; i < e; i++) {
+    gint step = ABS(g_array_index(samples, gint16, i + 1) - g_array_index(samples, gint16, i));
+    if (i + 1 < e)
+      max_step = MAX(max_step, step);
+  }
+  g_test_message("cut: %" G_GINT64_FORMAT " frames, fade max step %d", cut.frames, max_step);
+  g_assert_cmpint(ABS(g_array_index(samples, gint16, e - fade - 2) - 8000), <=, 2);
+  g_assert_cmpint(max_step, <, 20);
+  g_assert_cmpint(ABS(g_array_index(samples, gint16, e - 1)), <, 20);
+  outcome_clear(&cut);
+  outcome_clear(&emergency);
+  outcome_clear(&next);
+}
+
+/* Cues and gain: only the frames between cue-in and cue-out air, at the gain. */
+static void
+test_cues_and_gain(void)
+{
+  g_autofree char *spot = make_wav("cued.wav", 4000, RATE);
+  g_autofree char *recording = g_build_filename(tmp_dir, "cue-rec.wav", NULL);
+  Outcome cued = { .name = "cued" };
+  LoaEngineItem items[] = { { .path = spot, .data = &cued, .gain_db = -6.0206,
+                              .cue_in_ns = LOA_NS_PER_SECOND / 4,
+                              .cue_out_ns = LOA_NS_PER_SECOND * 3 / 4 } };
+  Run run = { 0 };
+  air(recording, items, 1, 1.0, &run);
+  g_assert_cmpstr(cued.status, ==, LOA_AIRING_COMPLETED);
+  g_assert_cmpint(cued.frames, ==, RATE / 2);
+  g_autoptr(GArray) samples = read_recording(recording);
+  gssize first = find_value(samples, 0, 2000);
+  g_assert_cmpint(first, >=, 0);
+  gssize count = 0;
+  for (gsize i = (gsize)first; i < samples->len && ABS(g_array_index(samples, gint16, i) - 2000) <= 2; i++)
+    count++;
+  g_assert_cmpint(count, ==, RATE / 2);
+  outcome_clear(&cued);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -225,6 +383,8 @@ main(int argc, char **argv)
   tmp_dir = g_dir_make_tmp("loa-engine-XXXXXX", NULL);
   g_test_add_func("/playout/engine/stalled-decoder", test_stalled_decoder);
   g_test_add_func("/playout/engine/missing-file", test_missing_file);
+  g_test_add_func("/playout/engine/cut-in", test_cut_in);
+  g_test_add_func("/playout/engine/cues-and-gain", test_cues_and_gain);
   int rc = g_test_run();
   g_autofree char *rm = g_strdup_printf("rm -rf '%s'", tmp_dir);
   if (system(rm) != 0)
