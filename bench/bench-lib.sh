@@ -46,6 +46,8 @@ bench_config() {
     echo 'station = { id = "bench"; name = "Loa bench"; };'
     echo 'database = "loa.db";'
     echo 'library = "library";'
+    echo 'require_approval = false;'
+    echo 'loudness_normalize = false;'
     printf 'lines = ('
     for line in "$@"; do
       if [ "$output" = vcard ]; then

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <sqlite3.h>
 
 #include "config.h"
+#include "schedule.h"
 
 /* Exit codes, the same for every command (see ../shared/design.md). */
 enum {
@@ -46,6 +48,7 @@ typedef struct {
 int loa_cmd_init(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_spot(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_schedule(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_plan(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_run(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_log(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_log_export(LoaContext *ctx, int argc, char **argv); /* `loa log export` */
@@ -54,8 +57,27 @@ int loa_cmd_audit(LoaContext *ctx, int argc, char **argv);
 /* `loa audit report`, called by loa_cmd_audit; audit_db: the group's --audit-db, or NULL. */
 int loa_cmd_audit_report(LoaContext *ctx, const char *audit_db, int argc, char **argv);
 int loa_cmd_report(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_hw(LoaContext *ctx, int argc, char **argv);
+/* Operator commands talking to the running daemon (cmd-status.c, cmd-control.c). */
+int loa_cmd_status(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_now(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_next(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_skip(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_play(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_stop(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_reload(LoaContext *ctx, int argc, char **argv);
 
 /* Helpers shared by the command files. */
+
+/* The spot catalog as schedules/ sees it, for `schedule check` and `plan`
+ * (cmd-schedule.c): loa_cmd_schedule_lookup is a LoaSpotLookupFunc whose
+ * user_data is a LoaScheduleLookup; a database failure is kept in failure
+ * (the first one; the caller frees it) and the spot reported unknown. */
+typedef struct {
+  sqlite3 *db;
+  GError *failure;
+} LoaScheduleLookup;
+gboolean loa_cmd_schedule_lookup(const char *spot_id, LoaSpotFacts *facts, gpointer user_data);
 
 /* Parses options with a GOptionContext named "loa <command>"; on --help prints
  * and returns FALSE with *exit_code = 0; on bad usage prints the error and
@@ -76,6 +98,23 @@ typedef struct {
   LoaCommandFunc run;    /* gets argv[0] = the subcommand name */
   const char *summary;   /* N_() */
 } LoaSubcommand;
+
+/* Helpers of the operator commands (cmd-control.c). */
+
+/* Sends cmd with args (borrowed, may be NULL) to the daemon at socket_path, or
+ * at the config's control_socket when NULL. Returns the result (new), or NULL
+ * after printing why, with *exit_code LOA_EXIT_USAGE when the daemon found the
+ * request bad and LOA_EXIT_PROBLEM otherwise (daemon away, failure). */
+JsonNode *loa_command_call_daemon(LoaContext *ctx, const char *socket_path, const char *cmd,
+                                  JsonObject *args, int *exit_code);
+/* Prints node as indented JSON; returns loa_command_finish_output's code. */
+int loa_command_print_json(JsonNode *node);
+/* "18:00:00" for an ISO 8601 time of today, with the date otherwise (new). */
+char *loa_command_format_time(const char *iso);
+/* "1:05" or "1:02:03" for milliseconds (new). */
+char *loa_command_format_duration(gint64 ms);
+/* "spot — title [EMERGENCY]" for an airing object of the protocol (new). */
+char *loa_command_describe_airing(JsonObject *airing);
 
 /* Runs argv[1] from subs; "loa GROUP --help" or no subcommand lists them. */
 int loa_command_dispatch(LoaContext *ctx, const char *group, const LoaSubcommand *subs,

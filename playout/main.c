@@ -15,18 +15,33 @@
 static const LoaCommand commands[] = {
   { "audit", loa_cmd_audit, LOA_NEEDS_NOTHING,
     N_("the city's side: register stations, import and check their bundles") },
+  { "hw", loa_cmd_hw, LOA_NEEDS_GST,
+    N_("the sound cards, and a test signal on one line (switched on for it)") },
   { "init", loa_cmd_init, LOA_NEEDS_CONFIG | LOA_NEEDS_DB_CREATE,
     N_("create the station database and library folder") },
   { "key", loa_cmd_key, LOA_NEEDS_CONFIG, N_("show the station's public key for the city") },
   { "log", loa_cmd_log, LOA_NEEDS_CONFIG | LOA_NEEDS_DB, N_("show the as-run log") },
+  { "next", loa_cmd_next, LOA_NEEDS_CONFIG, N_("show the next airings (asks the daemon)") },
+  { "now", loa_cmd_now, LOA_NEEDS_CONFIG, N_("show what is on air now (asks the daemon)") },
+  { "plan", loa_cmd_plan, LOA_NEEDS_CONFIG | LOA_NEEDS_DB,
+    N_("the airings a schedule produces, and whether a month meets its quotas") },
+  { "play", loa_cmd_play, LOA_NEEDS_CONFIG,
+    N_("air a spot now on some lines: urgent announcement, emergency cut-in") },
+  { "reload", loa_cmd_reload, LOA_NEEDS_CONFIG,
+    N_("make the daemon re-read its configuration and schedule") },
   { "report", loa_cmd_report, LOA_NEEDS_CONFIG | LOA_NEEDS_DB,
     N_("compliance report of a month or year: airings, airtime, quotas") },
   { "run", loa_cmd_run, LOA_NEEDS_CONFIG | LOA_NEEDS_DB | LOA_NEEDS_GST,
     N_("run the playout daemon") },
   { "schedule", loa_cmd_schedule, LOA_NEEDS_CONFIG | LOA_NEEDS_DB,
-    N_("check, load and show schedules") },
+    N_("check, load, show and import schedules") },
+  { "skip", loa_cmd_skip, LOA_NEEDS_CONFIG, N_("end what is on air on a line") },
   { "spot", loa_cmd_spot, LOA_NEEDS_CONFIG | LOA_NEEDS_DB | LOA_NEEDS_GST,
     N_("add, list and show spots in the library") },
+  { "status", loa_cmd_status, LOA_NEEDS_CONFIG,
+    N_("the station now: lines on air, next airings, switches, clock") },
+  { "stop", loa_cmd_stop, LOA_NEEDS_CONFIG,
+    N_("end what is on air on a line and cancel its waiting play-now") },
 };
 
 static void
@@ -148,6 +163,27 @@ setup(LoaContext *ctx, LoaNeeds needs, int argc, char **argv)
   return LOA_EXIT_OK;
 }
 
+/* Where the catalogues are: $LOA_LOCALEDIR if set (tests); else share/locale
+ * beside the folder of the binary when it exists, so an installed tree, a
+ * package built with another prefix and the build tree (which keeps its .mo
+ * files in BUILD/share/locale) all find theirs; else the configured LOCALEDIR. */
+static char *
+locale_dir(void)
+{
+  const char *env = g_getenv("LOA_LOCALEDIR");
+  if (env != NULL && env[0] != '\0')
+    return g_strdup(env);
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  if (exe != NULL) {
+    g_autofree char *bin = g_path_get_dirname(exe);
+    g_autofree char *dir = g_build_filename(bin, "..", "share", "locale", NULL);
+    g_autofree char *mo = g_build_filename(dir, "vi", "LC_MESSAGES", LOA_GETTEXT_PACKAGE ".mo", NULL);
+    if (g_file_test(mo, G_FILE_TEST_IS_REGULAR))
+      return g_canonicalize_filename(dir, NULL);
+  }
+  return g_strdup(LOCALEDIR);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -156,7 +192,8 @@ main(int argc, char **argv)
   int exit_code = LOA_EXIT_OK;
 
   setlocale(LC_ALL, "");
-  bindtextdomain(LOA_GETTEXT_PACKAGE, LOCALEDIR);
+  g_autofree char *localedir = locale_dir();
+  bindtextdomain(LOA_GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset(LOA_GETTEXT_PACKAGE, "UTF-8");
 
   int first = parse_globals(argc, argv, &ctx, &verbose, &exit_code);
