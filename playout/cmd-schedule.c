@@ -5,6 +5,7 @@
 
 #include "i18n.h"
 #include "loa-time.h"
+#include "schedule-import.h"
 #include "schedule-store.h"
 #include "schedule.h"
 #include "spot.h"
@@ -14,34 +15,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The catalog lookup handed to loa_schedule_check. */
-typedef struct {
-  sqlite3 *db;
-  GError *failure;  /* a database failure (not a schedule problem), first one only */
-} Lookup;
-
-static gboolean
-lookup_spot(const char *spot_id, gint64 *duration_ns, char **problem, gpointer user_data)
+static void
+facts_date(const char *text, gboolean *has, LoaDate *date)
 {
-  Lookup *lookup = user_data;
+  *has = text != NULL && loa_date_parse(text, date, NULL);
+}
+
+gboolean
+loa_cmd_schedule_lookup(const char *spot_id, LoaSpotFacts *facts, gpointer user_data)
+{
+  LoaScheduleLookup *lookup = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(LoaSpot) spot = loa_spot_get(lookup->db, spot_id, &error);
 
   if (spot == NULL) {
     if (g_error_matches(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_NOT_FOUND)) {
-      *problem = g_strdup_printf(_("unknown spot '%s'"), spot_id);
+      facts->problem = g_strdup_printf(_("unknown spot '%s'"), spot_id);
     } else {
-      *problem = g_strdup_printf(_("spot '%s' could not be looked up"), spot_id);
+      facts->problem = g_strdup_printf(_("spot '%s' could not be looked up"), spot_id);
       if (lookup->failure == NULL)
         lookup->failure = g_steal_pointer(&error);
     }
     return FALSE;
   }
-  if (g_strcmp0(spot->status, "approved") != 0) {
-    *problem = g_strdup_printf(_("spot '%s' is %s"), spot_id, spot->status);
-    return FALSE;
-  }
-  *duration_ns = spot->duration_ns;
+  facts->status = g_strdup(spot->status);
+  facts_date(spot->valid_from, &facts->has_valid_from, &facts->valid_from);
+  facts_date(spot->valid_until, &facts->has_valid_until, &facts->valid_until);
+  gint64 cue_out = spot->cue_out_ns > 0 ? spot->cue_out_ns : spot->duration_ns;
+  facts->duration_ns = MAX(cue_out - spot->cue_in_ns, 0);
+  facts->topic = g_strdup(spot->topic);
+  facts->category = g_strdup(spot->category);
   return TRUE;
 }
 
@@ -85,8 +88,9 @@ read_and_check(LoaContext *ctx, const char *path, Checked *checked)
     return LOA_EXIT_OK;
 
   checked->n_events = checked->schedule->events->len;
-  Lookup lookup = { ctx->db, NULL };
-  (void)loa_schedule_check(checked->schedule, lookup_spot, &lookup, loa_time_now_wall_ns(),
+  LoaScheduleLookup lookup = { ctx->db, NULL };
+  (void)loa_schedule_check(checked->schedule, loa_cmd_schedule_lookup, &lookup,
+                           loa_time_now_wall_ns(),
                            checked->problems);
   if (lookup.failure != NULL) {
     loa_command_error(_("%s: cannot check the spots: %s"), path, lookup.failure->message);
@@ -202,6 +206,56 @@ format_date(const LoaDate *date)
   return g_strdup_printf("%04d-%02d-%02d", date->year, date->month, date->day);
 }
 
+/* "once", "daily", "mon,thu", "every 3 days", "monthly 1,15,last",
+ * "monthly first mon", "rrule FREQ=...". Newly allocated. */
+static char *
+describe_repeat(const LoaEvent *event)
+{
+  static const char *const days[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+  static const char *const positions[] = { "last", "first", "second", "third", "fourth", "fifth" };
+  GString *text = g_string_new(NULL);
+  GString *weekdays = g_string_new(NULL);
+  for (guint d = 0; d < 7; d++)
+    if (event->weekdays & (1u << d))
+      g_string_append_printf(weekdays, "%s%s", weekdays->len > 0 ? "," : "", days[d]);
+  switch (event->repeat) {
+  case LOA_REPEAT_ONCE:
+    g_string_append(text, "once");
+    break;
+  case LOA_REPEAT_DAILY:
+    g_string_append(text, "daily");
+    break;
+  case LOA_REPEAT_WEEKLY:
+    g_string_append(text, weekdays->str);
+    break;
+  case LOA_REPEAT_EVERY_DAYS:
+    g_string_append_printf(text, "every %u days", event->interval);
+    break;
+  case LOA_REPEAT_EVERY_WEEKS:
+    g_string_append_printf(text, "every %u weeks %s", event->interval, weekdays->str);
+    break;
+  case LOA_REPEAT_MONTH_DAYS:
+    g_string_append(text, "monthly ");
+    for (guint d = 1; d <= 31; d++)
+      if (event->month_days & (1u << d))
+        g_string_append_printf(text, "%u,", d);
+    if (event->month_days & 1u)
+      g_string_append(text, "last,");
+    g_string_truncate(text, text->len - 1);
+    break;
+  case LOA_REPEAT_MONTH_WEEKDAY:
+    g_string_append_printf(text, "monthly %s %s",
+                           positions[event->month_week > 0 ? event->month_week : 0], weekdays->str);
+    break;
+  case LOA_REPEAT_RRULE:
+  default:
+    g_string_append_printf(text, "rrule %s", event->rrule);
+    break;
+  }
+  g_string_free(weekdays, TRUE);
+  return g_string_free(text, FALSE);
+}
+
 static LoaTable *
 events_table(const LoaSchedule *schedule)
 {
@@ -219,21 +273,29 @@ events_table(const LoaSchedule *schedule)
     const LoaEvent *event = g_ptr_array_index(schedule->events, i);
     loa_table_add_row(table);
     loa_table_set(table, COL_REF, event->ref);
-    loa_table_set(table, COL_KIND, event->one_off ? "once" : "daily");
-    if (event->one_off) {
+    loa_table_take(table, COL_KIND, describe_repeat(event));
+    if (event->repeat == LOA_REPEAT_ONCE) {
       g_autofree char *local = loa_time_format_local(schedule->tz, event->at_ns);
       loa_table_take(table, COL_TIME, g_strndup(local, 19)); /* to the second */
     } else {
-      loa_table_take(table, COL_TIME,
-                     g_strdup_printf("%02d:%02d:%02d", event->time_of_day / 3600,
-                                     event->time_of_day / 60 % 60, event->time_of_day % 60));
+      GString *times = g_string_new(NULL);
+      for (guint t = 0; t < event->n_times; t++)
+        g_string_append_printf(times, "%s%02d:%02d:%02d", t > 0 ? ", " : "",
+                               event->times[t] / 3600, event->times[t] / 60 % 60,
+                               event->times[t] % 60);
+      loa_table_take(table, COL_TIME, g_string_free(times, FALSE));
     }
     if (event->has_from)
       loa_table_take(table, COL_FROM, format_date(&event->from));
     if (event->has_until)
       loa_table_take(table, COL_UNTIL, format_date(&event->until));
     loa_table_take(table, COL_LINES, g_strjoinv(", ", event->lines));
-    loa_table_take(table, COL_SPOTS, g_strjoinv(", ", event->spots));
+    GString *spots = g_string_new(NULL);
+    for (guint c = 0; c < event->choices->len; c++) {
+      g_autofree char *choice = g_strjoinv(" + ", g_ptr_array_index(event->choices, c));
+      g_string_append_printf(spots, "%s%s", c > 0 ? " | " : "", choice);
+    }
+    loa_table_take(table, COL_SPOTS, g_string_free(spots, FALSE));
     loa_table_set(table, COL_PRIORITY, loa_priority_name(event->priority));
   }
   return table;
@@ -369,10 +431,65 @@ schedule_show(LoaContext *ctx, int argc, char **argv)
   return loa_command_finish_output(written ? LOA_EXIT_OK : LOA_EXIT_PROBLEM);
 }
 
+static int
+schedule_import(LoaContext *ctx, int argc, char **argv)
+{
+  int exit_code = LOA_EXIT_OK;
+  const char *command = argv[0];
+  g_autofree char *output = NULL;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      N_("write the schedule to FILE (replaced whole, never half-written) instead of stdout"),
+      N_("FILE") },
+    { NULL },
+  };
+  if (!loa_command_parse(command, _("FILE.csv"),
+                         _("Turn a spreadsheet (CSV with a header: date,time,lines,spots and "
+                           "optionally priority,name,id,start,max_length; UTF-8 with or without "
+                           "BOM; ',' or ';') into a schedule file, one event per row. Bad rows "
+                           "are reported with their row number and nothing is written.\n\nCheck "
+                           "the result with 'loa schedule check'."),
+                         entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (!one_file_argument(command, argc, argv))
+    return LOA_EXIT_USAGE;
+
+  const char *path = argv[1];
+  g_autofree char *content = NULL;
+  gsize length = 0;
+  g_autoptr(GError) error = NULL;
+  if (!g_file_get_contents(path, &content, &length, &error)) {
+    loa_command_error(_("%s: cannot read the spreadsheet: %s"), path, error->message);
+    return LOA_EXIT_USAGE;
+  }
+  if (memchr(content, '\0', length) != NULL) {
+    loa_command_error(_("%s: not a CSV file: it contains NUL bytes"), path);
+    return LOA_EXIT_USAGE;
+  }
+  g_autoptr(LoaProblems) problems = loa_problems_new();
+  g_autofree char *schedule = loa_schedule_import_csv(path, content, ctx->config, problems);
+  loa_problems_print(problems, stderr);
+  if (schedule == NULL) {
+    loa_command_error(_("%s: not imported (%u errors)"), path, problems->errors);
+    return LOA_EXIT_USAGE;
+  }
+  if (output == NULL) {
+    fputs(schedule, stdout);
+    return loa_command_finish_output(LOA_EXIT_OK);
+  }
+  if (!g_file_set_contents(output, schedule, -1, &error)) {
+    loa_command_error(_("%s: cannot write: %s"), output, error->message);
+    return LOA_EXIT_PROBLEM;
+  }
+  printf(_("Wrote %s\n"), output);
+  return loa_command_finish_output(LOA_EXIT_OK);
+}
+
 static const LoaSubcommand subcommands[] = {
   { "check", schedule_check, N_("check a schedule file without loading it") },
   { "load", schedule_load, N_("check a schedule file and make it the active schedule") },
   { "show", schedule_show, N_("show the active schedule") },
+  { "import", schedule_import, N_("turn a spreadsheet (CSV) into a schedule file") },
 };
 
 int

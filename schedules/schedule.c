@@ -1,14 +1,9 @@
-/* Schedule files: parsing and expansion (see schedule.h); checking is in
- * schedule-check.c.
+/* Schedule files: parsing (see schedule.h); expansion is in
+ * schedule-expand.c, checking in schedule-check.c.
  *
- * Parsing collects every problem it can find in one pass, each with its line.
- * Checking (schedule-check.c) expands occurrences over the days where something can change (the
- * dates written in the file and their neighbours, plus a couple of sample
- * days in every gap between them) and sweeps each line for overlaps; between
- * those days every day repeats the same pattern, so nothing is missed and a
- * schedule running for years costs no more than one running for a week.
- * (Days on which daylight saving changes are not sampled specially; the
- * station's zone has none.) */
+ * Parsing collects every problem it can find in one pass, each with its
+ * line, and resolves everything that depends on the configuration (zones,
+ * "all", blackout days) so that expansion needs nothing but the schedule. */
 #include "schedule.h"
 #include "schedule-private.h"
 
@@ -115,9 +110,25 @@ event_free(gpointer data)
 {
   LoaEvent *event = data;
   g_free(event->ref);
+  g_free(event->id);
+  g_free(event->name);
+  g_free(event->times);
+  g_free(event->rrule);
+  if (event->rrule_days != NULL)
+    g_array_unref(event->rrule_days);
+  if (event->except != NULL)
+    g_array_unref(event->except);
   g_strfreev(event->lines);
-  g_strfreev(event->spots);
+  if (event->choices != NULL)
+    g_ptr_array_unref(event->choices);
   g_free(event);
+}
+
+static void
+blackout_clear(gpointer data)
+{
+  LoaBlackout *blackout = data;
+  g_free(blackout->name);
 }
 
 void
@@ -131,7 +142,19 @@ loa_schedule_free(LoaSchedule *schedule)
     g_time_zone_unref(schedule->tz);
   if (schedule->events != NULL)
     g_ptr_array_unref(schedule->events);
+  if (schedule->blackouts != NULL)
+    g_array_unref(schedule->blackouts);
   g_free(schedule);
+}
+
+void
+loa_spot_facts_clear(LoaSpotFacts *facts)
+{
+  g_free(facts->problem);
+  g_free(facts->status);
+  g_free(facts->topic);
+  g_free(facts->category);
+  memset(facts, 0, sizeof(*facts));
 }
 
 /* Parsing state. */
@@ -230,34 +253,59 @@ string_list(Parser *parser, config_setting_t *setting, const char *key, const ch
 }
 
 static char *
-known_lines_text(const LoaConfig *config)
+known_targets_text(const LoaConfig *config)
 {
   GString *text = g_string_new(NULL);
   for (guint i = 0; i < config->lines->len; i++) {
     const LoaLineConfig *line = g_ptr_array_index(config->lines, i);
     g_string_append_printf(text, "%s'%s'", i > 0 ? ", " : "", line->id);
   }
+  if (config->zones != NULL && config->zones->len > 0) {
+    g_string_append(text, _("; its zones are "));
+    for (guint i = 0; i < config->zones->len; i++) {
+      const LoaZoneConfig *zone = g_ptr_array_index(config->zones, i);
+      g_string_append_printf(text, "%s'%s'", i > 0 ? ", " : "", zone->id);
+    }
+  }
   return g_string_free(text, FALSE);
 }
 
-static void
-parse_lines(Parser *parser, config_setting_t *setting, LoaEvent *event)
+static gint
+line_index(const LoaConfig *config, const char *id)
+{
+  for (guint i = 0; i < config->lines->len; i++)
+    if (strcmp(((LoaLineConfig *)g_ptr_array_index(config->lines, i))->id, id) == 0)
+      return (gint)i;
+  return -1;
+}
+
+/* Marks in chosen the lines that the ids of setting (lines, zones or "all")
+ * name. Returns FALSE after reporting unknown or repeated ids. */
+static gboolean
+mark_targets(Parser *parser, config_setting_t *setting, const char *key, gboolean allow_all,
+             gboolean *chosen)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new();
   g_autoptr(GArray) id_lines = g_array_new(FALSE, FALSE, sizeof(int));
-  if (!string_list(parser, setting, "lines",
-                   _("a line id, a list of line ids [ \"a\", \"b\" ] or \"all\""), ids, id_lines))
-    return;
+  if (!string_list(parser, setting, key,
+                   _("a line or zone id, a list of them [ \"a\", \"b\" ] or \"all\""), ids,
+                   id_lines))
+    return FALSE;
 
   const LoaConfig *config = parser->config;
-  g_autofree gboolean *chosen = g_new0(gboolean, config->lines->len);
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
   gboolean ok = TRUE;
   for (guint i = 0; i < ids->len; i++) {
     const char *id = g_ptr_array_index(ids, i);
     int line = g_array_index(id_lines, int, i);
-    if (strcmp(id, "all") == 0) {
+    if (!g_hash_table_add(seen, (gpointer)id)) {
+      parse_error(parser, line, _("'%s' is listed twice in '%s'"), id, key);
+      ok = FALSE;
+      continue;
+    }
+    if (strcmp(id, "all") == 0 && allow_all) {
       if (ids->len > 1) {
-        parse_error(parser, line, _("\"all\" already means every line; write lines = \"all\";"));
+        parse_error(parser, line, _("\"all\" already means every line; write %s = \"all\";"), key);
         ok = FALSE;
         continue;
       }
@@ -265,42 +313,75 @@ parse_lines(Parser *parser, config_setting_t *setting, LoaEvent *event)
         chosen[j] = TRUE;
       continue;
     }
-    guint index = 0;
-    for (; index < config->lines->len; index++)
-      if (strcmp(((LoaLineConfig *)g_ptr_array_index(config->lines, index))->id, id) == 0)
-        break;
-    if (index == config->lines->len) {
-      g_autofree char *known = known_lines_text(config);
-      parse_error(parser, line, _("unknown line '%s' (the station's lines are %s)"), id, known);
-      ok = FALSE;
-    } else if (chosen[index]) {
-      parse_error(parser, line, _("line '%s' is listed twice in this event"), id);
-      ok = FALSE;
-    } else {
+    gint index = line_index(config, id);
+    if (index >= 0) {
       chosen[index] = TRUE;
+      continue;
     }
+    const LoaZoneConfig *zone = loa_config_find_zone(config, id);
+    if (zone != NULL) {
+      for (guint z = 0; zone->lines[z] != NULL; z++) {
+        gint member = line_index(config, zone->lines[z]);
+        if (member >= 0)
+          chosen[member] = TRUE;
+      }
+      continue;
+    }
+    g_autofree char *known = known_targets_text(config);
+    parse_error(parser, line, _("unknown line or zone '%s' (the station's lines are %s)"), id,
+                known);
+    ok = FALSE;
   }
+  return ok;
+}
+
+/* `lines` (and the alias `zones`) minus `except_lines`, in config order: the
+ * same event always reaches its lines in the same order. */
+static void
+parse_lines(Parser *parser, config_setting_t *entry, LoaEvent *event)
+{
+  const LoaConfig *config = parser->config;
+  config_setting_t *lines = config_setting_get_member(entry, "lines");
+  config_setting_t *zones = config_setting_get_member(entry, "zones");
+  config_setting_t *except = config_setting_get_member(entry, "except_lines");
+  if (lines == NULL && zones == NULL) {
+    parse_error(parser, setting_line(entry),
+                _("missing 'lines': a line or zone id, a list of them or \"all\""));
+    return;
+  }
+  g_autofree gboolean *chosen = g_new0(gboolean, config->lines->len + 1);
+  g_autofree gboolean *excluded = g_new0(gboolean, config->lines->len + 1);
+  gboolean ok = TRUE;
+  if (lines != NULL)
+    ok &= mark_targets(parser, lines, "lines", TRUE, chosen);
+  if (zones != NULL)
+    ok &= mark_targets(parser, zones, "zones", FALSE, chosen);
+  if (except != NULL)
+    ok &= mark_targets(parser, except, "except_lines", FALSE, excluded);
   if (!ok)
     return;
 
-  /* Config order, whatever the order in the file: the same event always
-   * reaches its lines in the same order. */
   GPtrArray *result = g_ptr_array_new();
   for (guint j = 0; j < config->lines->len; j++)
-    if (chosen[j])
+    if (chosen[j] && !excluded[j])
       g_ptr_array_add(result, g_strdup(((LoaLineConfig *)g_ptr_array_index(config->lines, j))->id));
+  if (result->len == 0)
+    parse_error(parser, setting_line(except != NULL ? except : entry),
+                _("'except_lines' leaves the event without lines"));
   g_ptr_array_add(result, NULL);
   event->lines = (GStrv)g_ptr_array_free(result, FALSE);
 }
 
-static void
-parse_play(Parser *parser, config_setting_t *setting, LoaEvent *event)
+/* Spot ids of setting (one id or a list) as a new GStrv, or NULL after
+ * reporting. */
+static GStrv
+parse_spot_ids(Parser *parser, config_setting_t *setting, const char *key)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new();
   g_autoptr(GArray) id_lines = g_array_new(FALSE, FALSE, sizeof(int));
-  if (!string_list(parser, setting, "play", _("a spot id or a list of spot ids [ \"a\", \"b\" ]"),
+  if (!string_list(parser, setting, key, _("a spot id or a list of spot ids [ \"a\", \"b\" ]"),
                    ids, id_lines))
-    return;
+    return NULL;
   gboolean ok = TRUE;
   for (guint i = 0; i < ids->len; i++) {
     const char *id = g_ptr_array_index(ids, i);
@@ -312,12 +393,52 @@ parse_play(Parser *parser, config_setting_t *setting, LoaEvent *event)
     }
   }
   if (!ok)
-    return;
+    return NULL;
   GPtrArray *result = g_ptr_array_new();
   for (guint i = 0; i < ids->len; i++)
     g_ptr_array_add(result, g_strdup(g_ptr_array_index(ids, i)));
   g_ptr_array_add(result, NULL);
-  event->spots = (GStrv)g_ptr_array_free(result, FALSE);
+  return (GStrv)g_ptr_array_free(result, FALSE);
+}
+
+/* `play` (one choice) or `one_of` (several, each a spot id or a list). */
+static void
+parse_choices(Parser *parser, config_setting_t *entry, LoaEvent *event)
+{
+  config_setting_t *play = config_setting_get_member(entry, "play");
+  config_setting_t *one_of = config_setting_get_member(entry, "one_of");
+  event->choices = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+  if (play != NULL && one_of != NULL) {
+    parse_error(parser, setting_line(one_of),
+                _("an event has either 'play' (always the same spots) or 'one_of' (a rotation), "
+                  "not both"));
+    return;
+  }
+  if (play == NULL && one_of == NULL) {
+    parse_error(parser, setting_line(entry),
+                _("missing 'play': the spot ids to play, back to back (or 'one_of' to rotate)"));
+    return;
+  }
+  if (play != NULL) {
+    GStrv spots = parse_spot_ids(parser, play, "play");
+    if (spots != NULL)
+      g_ptr_array_add(event->choices, spots);
+    return;
+  }
+  if (!config_setting_is_array(one_of) && !config_setting_is_list(one_of)) {
+    parse_error(parser, setting_line(one_of),
+                _("'one_of' must be a list of choices: ( \"A\", \"B\", [ \"C1\", \"C2\" ] )"));
+    return;
+  }
+  int n = config_setting_length(one_of);
+  if (n < 2)
+    parse_error(parser, setting_line(one_of),
+                _("'one_of' needs at least two choices (use 'play' for one)"));
+  for (int i = 0; i < n; i++) {
+    GStrv spots = parse_spot_ids(parser, config_setting_get_elem(one_of, (unsigned)i), "one_of");
+    if (spots != NULL)
+      g_ptr_array_add(event->choices, spots);
+  }
 }
 
 static gboolean
@@ -334,8 +455,497 @@ parse_date_key(Parser *parser, config_setting_t *setting, const char *key, LoaDa
   return TRUE;
 }
 
+/* A length: integer seconds, "MM:SS" or "HH:MM:SS". Returns FALSE after reporting. */
+static gboolean
+parse_duration(Parser *parser, config_setting_t *setting, const char *key, gint64 *ns)
+{
+  int line = setting_line(setting);
+  int type = config_setting_type(setting);
+  if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
+    long long seconds = config_setting_get_int64(setting);
+    if (seconds < 0 || seconds > 7 * SECONDS_PER_DAY) {
+      parse_error(parser, line, _("'%s' is %lld seconds; it must be between 0 and a week"), key,
+                  seconds);
+      return FALSE;
+    }
+    *ns = (gint64)seconds * LOA_NS_PER_SECOND;
+    return TRUE;
+  }
+  const char *text = type == CONFIG_TYPE_STRING ? config_setting_get_string(setting) : NULL;
+  int seconds = 0;
+  if (text != NULL) {
+    g_autofree char *full = strlen(text) == 5 ? g_strconcat("00:", text, NULL) : g_strdup(text);
+    if (loa_time_of_day_parse(full, &seconds, NULL)) {
+      *ns = (gint64)seconds * LOA_NS_PER_SECOND;
+      return TRUE;
+    }
+  }
+  parse_error(parser, line, _("'%s' must be a length: seconds (90), \"MM:SS\" or \"HH:MM:SS\""),
+              key);
+  return FALSE;
+}
+
+static int
+compare_ints(gconstpointer a, gconstpointer b)
+{
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+static int
+compare_ordinals(gconstpointer a, gconstpointer b)
+{
+  guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
+  return (x > y) - (x < y);
+}
+
+/* `time`: one time of day or a list (sessions), sorted and without repeats. */
+static void
+parse_times(Parser *parser, config_setting_t *setting, LoaEvent *event)
+{
+  g_autoptr(GPtrArray) texts = g_ptr_array_new();
+  g_autoptr(GArray) lines = g_array_new(FALSE, FALSE, sizeof(int));
+  if (!string_list(parser, setting, "time",
+                   _("a time \"HH:MM:SS\" or a list of times [ \"05:30:00\", \"17:00:00\" ]"),
+                   texts, lines))
+    return;
+  g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(int));
+  for (guint i = 0; i < texts->len; i++) {
+    int seconds = 0;
+    g_autoptr(GError) error = NULL;
+    if (!loa_time_of_day_parse(g_ptr_array_index(texts, i), &seconds, &error)) {
+      parse_error(parser, g_array_index(lines, int, i), "'time': %s", error->message);
+      continue;
+    }
+    for (guint j = 0; j < times->len; j++)
+      if (g_array_index(times, int, j) == seconds) {
+        parse_error(parser, g_array_index(lines, int, i), _("'time' lists %s twice"),
+                    (const char *)g_ptr_array_index(texts, i));
+        seconds = -1;
+      }
+    if (seconds >= 0)
+      g_array_append_val(times, seconds);
+  }
+  g_array_sort(times, compare_ints);
+  event->n_times = times->len;
+  event->times = (int *)g_array_free(g_steal_pointer(&times), FALSE);
+}
+
+static const char *const weekday_names[7][4] = {
+  { "mon", "monday", "t2", NULL },   { "tue", "tuesday", "t3", NULL },
+  { "wed", "wednesday", "t4", NULL }, { "thu", "thursday", "t5", NULL },
+  { "fri", "friday", "t6", NULL },   { "sat", "saturday", "t7", NULL },
+  { "sun", "sunday", "cn", NULL },
+};
+
+static int
+weekday_from_name(const char *text)
+{
+  g_autofree char *lower = g_ascii_strdown(text, -1);
+  for (int d = 0; d < 7; d++)
+    if (g_strv_contains(weekday_names[d], lower))
+      return d;
+  return -1;
+}
+
+/* `days`: weekday names -> bit mask. */
+static void
+parse_weekdays(Parser *parser, config_setting_t *setting, LoaEvent *event)
+{
+  g_autoptr(GPtrArray) texts = g_ptr_array_new();
+  g_autoptr(GArray) lines = g_array_new(FALSE, FALSE, sizeof(int));
+  if (!string_list(parser, setting, "days", _("a weekday or a list of weekdays [ \"mon\", \"thu\" ]"),
+                   texts, lines))
+    return;
+  for (guint i = 0; i < texts->len; i++) {
+    const char *text = g_ptr_array_index(texts, i);
+    int day = weekday_from_name(text);
+    if (day < 0)
+      parse_error(parser, g_array_index(lines, int, i),
+                  _("'%s' is not a weekday (mon, tue, wed, thu, fri, sat, sun; or t2..t7, cn)"),
+                  text);
+    else
+      event->weekdays |= (guint8)(1u << day);
+  }
+}
+
+/* `every = "N days"` or "N weeks". */
+static void
+parse_every(Parser *parser, config_setting_t *setting, LoaEvent *event)
+{
+  const char *text = string_value(parser, setting, "every");
+  if (text == NULL)
+    return;
+  g_autofree char *copy = g_strdup(text);
+  g_auto(GStrv) words = g_strsplit(g_strstrip(copy), " ", -1);
+  guint64 n = 0;
+  gboolean ok = g_strv_length(words) == 2 &&
+                g_ascii_string_to_unsigned(words[0], 10, 1, 1000, &n, NULL);
+  if (ok && (strcmp(words[1], "days") == 0 || strcmp(words[1], "day") == 0))
+    event->repeat = LOA_REPEAT_EVERY_DAYS;
+  else if (ok && (strcmp(words[1], "weeks") == 0 || strcmp(words[1], "week") == 0))
+    event->repeat = LOA_REPEAT_EVERY_WEEKS;
+  else
+    ok = FALSE;
+  if (!ok) {
+    parse_error(parser, setting_line(setting),
+                _("'every' is '%s'; it must be \"N days\" or \"N weeks\" with N from 1 to 1000"),
+                text);
+    return;
+  }
+  event->interval = (guint)n;
+}
+
+static const char *const position_names[] = { "first", "second", "third", "fourth", "fifth" };
+
+/* `monthly`: days of the month (integers, -1 the last) or "first monday". */
+static void
+parse_monthly(Parser *parser, config_setting_t *setting, LoaEvent *event)
+{
+  int line = setting_line(setting);
+  if (config_setting_type(setting) == CONFIG_TYPE_STRING) {
+    const char *text = config_setting_get_string(setting);
+    g_autofree char *lower = g_ascii_strdown(text, -1);
+    g_auto(GStrv) words = g_strsplit(g_strstrip(lower), " ", -1);
+    int position = 0;
+    if (g_strv_length(words) == 2) {
+      for (guint p = 0; p < G_N_ELEMENTS(position_names); p++)
+        if (strcmp(words[0], position_names[p]) == 0)
+          position = (int)p + 1;
+      if (strcmp(words[0], "last") == 0)
+        position = -1;
+    }
+    int day = position != 0 ? weekday_from_name(words[1]) : -1;
+    if (day < 0) {
+      parse_error(parser, line,
+                  _("'monthly' is '%s'; write e.g. \"first monday\" or \"last fri\" "
+                    "(first..fifth or last, then a weekday)"),
+                  text);
+      return;
+    }
+    event->repeat = LOA_REPEAT_MONTH_WEEKDAY;
+    event->month_week = position;
+    event->weekdays = (guint8)(1u << day);
+    return;
+  }
+  event->repeat = LOA_REPEAT_MONTH_DAYS;
+  gboolean single = config_setting_type(setting) == CONFIG_TYPE_INT;
+  if (!single && !config_setting_is_array(setting) && !config_setting_is_list(setting)) {
+    parse_error(parser, line,
+                _("'monthly' must be a day of the month, a list [ 1, 15, -1 ] or \"first monday\""));
+    return;
+  }
+  int n = single ? 1 : config_setting_length(setting);
+  if (n == 0)
+    parse_error(parser, line, _("'monthly' is empty"));
+  for (int i = 0; i < n; i++) {
+    config_setting_t *element = single ? setting : config_setting_get_elem(setting, (unsigned)i);
+    int value = config_setting_type(element) == CONFIG_TYPE_INT ? config_setting_get_int(element) : 0;
+    if (value == -1)
+      event->month_days |= 1u;
+    else if (value >= 1 && value <= 31)
+      event->month_days |= 1u << value;
+    else
+      parse_error(parser, line,
+                  _("'monthly' days must be whole numbers from 1 to 31, or -1 for the last day"));
+  }
+}
+
+gboolean
+loa_rrule_parse(const char *text, struct icalrecurrencetype *rule)
+{
+  icalerror_set_errors_are_fatal(0);
+  icalerror_clear_errno();
+  *rule = icalrecurrencetype_from_string(text);
+  return rule->freq != ICAL_NO_RECURRENCE && icalerrno == ICAL_NO_ERROR;
+}
+
+struct icaltimetype
+loa_rrule_day(guint32 day)
+{
+  LoaDate date;
+  loa_date_from_ordinal(day, &date);
+  /* A floating DATE-TIME at midnight: libical 3.0 iterates pure DATE values
+   * wrongly (repeated or unsorted days). */
+  struct icaltimetype time = icaltime_null_time();
+  time.year = date.year;
+  time.month = date.month;
+  time.day = date.day;
+  time.is_date = 0;
+  return time;
+}
+
+/* `rrule`: checked here with the RRULE text in every message; a rule with
+ * COUNT is expanded once, now. */
+static void
+parse_rrule(Parser *parser, config_setting_t *setting, LoaEvent *event)
+{
+  const char *text = string_value(parser, setting, "rrule");
+  int line = setting_line(setting);
+  if (text == NULL)
+    return;
+  event->repeat = LOA_REPEAT_RRULE;
+  event->rrule = g_strdup(text);
+  struct icalrecurrencetype rule;
+  if (g_str_has_prefix(text, "RRULE:")) {
+    parse_error(parser, line, _("RRULE '%s': write the rule without the 'RRULE:' prefix"), text);
+    return;
+  }
+  if (!loa_rrule_parse(text, &rule)) {
+    parse_error(parser, line,
+                _("RRULE '%s' is not a valid iCalendar recurrence rule (RFC 5545), e.g. "
+                  "\"FREQ=WEEKLY;BYDAY=MO,TH\""),
+                text);
+    return;
+  }
+  if (rule.freq == ICAL_SECONDLY_RECURRENCE || rule.freq == ICAL_MINUTELY_RECURRENCE ||
+      rule.freq == ICAL_HOURLY_RECURRENCE || rule.by_hour[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+      rule.by_minute[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+      rule.by_second[0] != ICAL_RECURRENCE_ARRAY_MAX) {
+    parse_error(parser, line,
+                _("RRULE '%s': the rule chooses days (FREQ=DAILY or longer, no BYHOUR, BYMINUTE "
+                  "or BYSECOND); the times of day come from 'time'"),
+                text);
+    return;
+  }
+  if (rule.count > RRULE_MAX_COUNT) {
+    parse_error(parser, line, _("RRULE '%s': COUNT is more than %d; write UNTIL instead"), text,
+                RRULE_MAX_COUNT);
+    return;
+  }
+  if (!event->has_from) {
+    parse_error(parser, line, _("RRULE '%s' needs 'from': the first day the rule counts from"),
+                text);
+    return;
+  }
+  icalrecur_iterator *iterator =
+      icalrecur_iterator_new(rule, loa_rrule_day(loa_date_ordinal(&event->from)));
+  if (iterator == NULL) {
+    parse_error(parser, line, _("RRULE '%s' can never produce a date (e.g. a day that no month "
+                                "has)"),
+                text);
+    return;
+  }
+  if (rule.count > 0) {
+    event->rrule_days = g_array_new(FALSE, FALSE, sizeof(guint32));
+    for (int i = 0; i < rule.count; i++) {
+      struct icaltimetype next = icalrecur_iterator_next(iterator);
+      if (icaltime_is_null_time(next))
+        break;
+      LoaDate date = { next.year, next.month, next.day };
+      guint32 day = loa_date_ordinal(&date);
+      if (event->rrule_days->len == 0 ||
+          g_array_index(event->rrule_days, guint32, event->rrule_days->len - 1) != day)
+        g_array_append_val(event->rrule_days, day);
+    }
+    g_array_sort(event->rrule_days, compare_ordinals);
+  }
+  icalrecur_iterator_free(iterator);
+}
+
+/* `except`: dates (one or a list) the event skips. */
+static void
+parse_except(Parser *parser, config_setting_t *setting, LoaEvent *event)
+{
+  g_autoptr(GPtrArray) texts = g_ptr_array_new();
+  g_autoptr(GArray) lines = g_array_new(FALSE, FALSE, sizeof(int));
+  if (!string_list(parser, setting, "except", _("a date or a list of dates [ \"YYYY-MM-DD\" ]"),
+                   texts, lines))
+    return;
+  event->except = g_array_new(FALSE, FALSE, sizeof(guint32));
+  for (guint i = 0; i < texts->len; i++) {
+    LoaDate date;
+    g_autoptr(GError) error = NULL;
+    if (!loa_date_parse(g_ptr_array_index(texts, i), &date, &error)) {
+      parse_error(parser, g_array_index(lines, int, i), "'except': %s", error->message);
+      continue;
+    }
+    guint32 day = loa_date_ordinal(&date);
+    g_array_append_val(event->except, day);
+  }
+  g_array_sort(event->except, compare_ordinals);
+}
+
+/* Looks text up in names (NULL-terminated); reports and returns -1 if absent. */
+static int
+parse_choice(Parser *parser, config_setting_t *setting, const char *key,
+             const char *const *names, const char *expected)
+{
+  const char *text = string_value(parser, setting, key);
+  if (text == NULL)
+    return -1;
+  for (int i = 0; names[i] != NULL; i++)
+    if (strcmp(text, names[i]) == 0)
+      return i;
+  parse_error(parser, setting_line(setting), _("'%s' is '%s'; it must be %s"), key, text, expected);
+  return -1;
+}
+
+static const char *const priority_keys[] = { "normal", "priority", "emergency", NULL };
+static const char *const start_keys[] = { "hard", "soft", NULL };
+static const char *const late_keys[] = { "skip", "play", NULL };
+static const char *const rotate_keys[] = { "in-order", "random", NULL };
+static const char *const blackout_keys[] = { "skip", "air", NULL };
+
+/* priority, start, grace, late, blackouts: how the event meets a busy line
+ * and blackout days. Defaults follow the priority (see man/loa-schedule.5). */
+static void
+parse_airing_rules(Parser *parser, config_setting_t *entry, LoaEvent *event)
+{
+  config_setting_t *priority = config_setting_get_member(entry, "priority");
+  if (priority != NULL) {
+    int value = parse_choice(parser, priority, "priority", priority_keys,
+                             _("\"normal\", \"priority\" or \"emergency\""));
+    if (value >= 0)
+      event->priority = (LoaPriority)value;
+  }
+  /* A priority event airs as soon as the current spot ends, however long that is. */
+  gboolean priority_event = event->priority == LOA_PRIORITY_PRIORITY;
+  event->start = priority_event ? LOA_START_SOFT : LOA_START_HARD;
+  event->grace_ns = priority_event ? LOA_GRACE_UNLIMITED : 300 * LOA_NS_PER_SECOND;
+  event->late = priority_event ? LOA_LATE_PLAY : LOA_LATE_SKIP;
+  event->air_on_blackout = event->priority == LOA_PRIORITY_EMERGENCY;
+
+  config_setting_t *start = config_setting_get_member(entry, "start");
+  if (start != NULL) {
+    int value = parse_choice(parser, start, "start", start_keys, _("\"hard\" or \"soft\""));
+    if (value >= 0)
+      event->start = (LoaStartMode)value;
+    if (value == LOA_START_SOFT && event->priority == LOA_PRIORITY_EMERGENCY)
+      parse_error(parser, setting_line(start),
+                  _("an emergency always cuts in: 'start' must be \"hard\""));
+  }
+  config_setting_t *grace = config_setting_get_member(entry, "grace");
+  config_setting_t *late = config_setting_get_member(entry, "late");
+  if ((grace != NULL || late != NULL) && event->start != LOA_START_SOFT)
+    parse_error(parser, setting_line(grace != NULL ? grace : late),
+                _("'grace' and 'late' apply only to events with start = \"soft\""));
+  if (grace != NULL)
+    (void)parse_duration(parser, grace, "grace", &event->grace_ns);
+  if (late != NULL) {
+    int value = parse_choice(parser, late, "late", late_keys, _("\"skip\" or \"play\""));
+    if (value >= 0)
+      event->late = (LoaLatePolicy)value;
+  }
+  config_setting_t *blackouts = config_setting_get_member(entry, "blackouts");
+  if (blackouts != NULL) {
+    int value = parse_choice(parser, blackouts, "blackouts", blackout_keys, _("\"skip\" or \"air\""));
+    if (value >= 0)
+      event->air_on_blackout = value == 1;
+  }
+}
+
+static void
+parse_rotation(Parser *parser, config_setting_t *entry, LoaEvent *event)
+{
+  config_setting_t *rotate = config_setting_get_member(entry, "rotate");
+  config_setting_t *seed = config_setting_get_member(entry, "seed");
+  gboolean has_one_of = config_setting_get_member(entry, "one_of") != NULL;
+  event->seed = 1;
+  if ((rotate != NULL || seed != NULL) && !has_one_of)
+    parse_error(parser, setting_line(rotate != NULL ? rotate : seed),
+                _("'rotate' and 'seed' apply only to events with 'one_of'"));
+  if (rotate != NULL) {
+    int value = parse_choice(parser, rotate, "rotate", rotate_keys, _("\"in-order\" or \"random\""));
+    if (value >= 0)
+      event->rotation = (LoaRotation)value;
+  }
+  if (seed != NULL) {
+    if (config_setting_type(seed) != CONFIG_TYPE_INT && config_setting_type(seed) != CONFIG_TYPE_INT64)
+      parse_error(parser, setting_line(seed), _("'seed' must be a whole number"));
+    else
+      event->seed = (guint64)config_setting_get_int64(seed);
+    if (event->rotation != LOA_ROTATION_RANDOM)
+      parse_error(parser, setting_line(seed), _("'seed' applies only to rotate = \"random\""));
+  }
+}
+
+/* The recurrence keys: at, time, days, every, monthly, rrule, from, until, except. */
+static void
+parse_recurrence(Parser *parser, config_setting_t *entry, LoaEvent *event)
+{
+  int line = setting_line(entry);
+  config_setting_t *at = config_setting_get_member(entry, "at");
+  config_setting_t *time = config_setting_get_member(entry, "time");
+  config_setting_t *from = config_setting_get_member(entry, "from");
+  config_setting_t *until = config_setting_get_member(entry, "until");
+  config_setting_t *days = config_setting_get_member(entry, "days");
+  config_setting_t *every = config_setting_get_member(entry, "every");
+  config_setting_t *monthly = config_setting_get_member(entry, "monthly");
+  config_setting_t *rrule = config_setting_get_member(entry, "rrule");
+  config_setting_t *except = config_setting_get_member(entry, "except");
+
+  if (at != NULL && time != NULL)
+    parse_error(parser, setting_line(time),
+                _("an event has either 'at' (once) or 'time' (recurring), not both"));
+  else if (at == NULL && time == NULL)
+    parse_error(parser, line, _("an event needs 'at' (once, \"YYYY-MM-DD HH:MM:SS\") or "
+                                "'time' (recurring, \"HH:MM:SS\")"));
+
+  if (at != NULL) {
+    event->repeat = LOA_REPEAT_ONCE;
+    const char *text = string_value(parser, at, "at");
+    g_autoptr(GError) error = NULL;
+    if (text != NULL && !loa_datetime_parse(parser->config->timezone, text, &event->at_ns, &error))
+      parse_error(parser, setting_line(at), "'at': %s", error->message);
+    config_setting_t *recurring[] = { from, until, days, every, monthly, rrule, except };
+    const char *names[] = { "from", "until", "days", "every", "monthly", "rrule", "except" };
+    for (guint i = 0; i < G_N_ELEMENTS(recurring); i++)
+      if (recurring[i] != NULL)
+        parse_error(parser, setting_line(recurring[i]),
+                    _("'%s' applies only to recurring events (with 'time'); this one has 'at'"),
+                    names[i]);
+    return;
+  }
+
+  event->repeat = LOA_REPEAT_DAILY;
+  if (time != NULL)
+    parse_times(parser, time, event);
+  if (from != NULL)
+    event->has_from = parse_date_key(parser, from, "from", &event->from);
+  if (until != NULL)
+    event->has_until = parse_date_key(parser, until, "until", &event->until);
+  if (event->has_from && event->has_until && loa_date_compare(&event->from, &event->until) > 0)
+    parse_error(parser, setting_line(until),
+                _("'from' (%04d-%02d-%02d) is after 'until' (%04d-%02d-%02d)"), event->from.year,
+                event->from.month, event->from.day, event->until.year, event->until.month,
+                event->until.day);
+
+  guint kinds = (every != NULL) + (monthly != NULL) + (rrule != NULL) +
+                (days != NULL && every == NULL);
+  if (kinds > 1) {
+    parse_error(parser, line,
+                _("choose one recurrence: 'days', 'every' (with 'days' for weeks), 'monthly' or "
+                  "'rrule'"));
+    return;
+  }
+  if (days != NULL) {
+    event->repeat = LOA_REPEAT_WEEKLY;
+    parse_weekdays(parser, days, event);
+  }
+  if (every != NULL) {
+    parse_every(parser, every, event);
+    if (!event->has_from && from == NULL)
+      parse_error(parser, setting_line(every),
+                  _("'every' needs 'from': the first day, which the count starts from"));
+    if (event->repeat == LOA_REPEAT_EVERY_DAYS && days != NULL)
+      parse_error(parser, setting_line(days),
+                  _("'days' goes with 'every = \"N weeks\"', not with days"));
+    if (event->repeat == LOA_REPEAT_EVERY_WEEKS && days == NULL && event->has_from)
+      event->weekdays = (guint8)(1u << weekday_of(loa_date_ordinal(&event->from)));
+  }
+  if (monthly != NULL)
+    parse_monthly(parser, monthly, event);
+  if (rrule != NULL && (from == NULL || event->has_from))
+    parse_rrule(parser, rrule, event);
+  if (except != NULL)
+    parse_except(parser, except, event);
+}
+
 static const char *const event_keys[] = {
-  "at", "time", "from", "until", "lines", "play", "priority", "id", "name", NULL,
+  "at", "time", "from", "until", "days", "every", "monthly", "rrule", "except",
+  "lines", "zones", "except_lines", "play", "one_of", "rotate", "seed", "max_length",
+  "priority", "start", "grace", "late", "blackouts", "id", "name", NULL,
 };
 
 /* Parses one entry of `events`. Returns the event (possibly incomplete when
@@ -357,80 +967,24 @@ parse_event(Parser *parser, config_setting_t *entry, int index)
   event->ref = g_strdup_printf("%s:%d", parser->file, line);
   event->priority = LOA_PRIORITY_NORMAL;
 
-  config_setting_t *at = config_setting_get_member(entry, "at");
-  config_setting_t *time = config_setting_get_member(entry, "time");
-  config_setting_t *from = config_setting_get_member(entry, "from");
-  config_setting_t *until = config_setting_get_member(entry, "until");
+  parse_recurrence(parser, entry, event);
+  parse_lines(parser, entry, event);
+  parse_choices(parser, entry, event);
+  parse_rotation(parser, entry, event);
+  parse_airing_rules(parser, entry, event);
 
-  if (at != NULL && time != NULL)
-    parse_error(parser, setting_line(time),
-                _("an event has either 'at' (once) or 'time' (daily), not both"));
-  else if (at == NULL && time == NULL)
-    parse_error(parser, line, _("an event needs 'at' (once, \"YYYY-MM-DD HH:MM:SS\") or "
-                                "'time' (daily, \"HH:MM:SS\")"));
-
-  event->one_off = at != NULL;
-  if (at != NULL) {
-    const char *text = string_value(parser, at, "at");
-    g_autoptr(GError) error = NULL;
-    if (text != NULL && !loa_datetime_parse(parser->config->timezone, text, &event->at_ns, &error))
-      parse_error(parser, setting_line(at), "'at': %s", error->message);
-    if (from != NULL)
-      parse_error(parser, setting_line(from),
-                  _("'from' applies only to daily events (with 'time'); this one has 'at'"));
-    if (until != NULL)
-      parse_error(parser, setting_line(until),
-                  _("'until' applies only to daily events (with 'time'); this one has 'at'"));
-  } else {
-    if (time != NULL) {
-      const char *text = string_value(parser, time, "time");
-      g_autoptr(GError) error = NULL;
-      if (text != NULL && !loa_time_of_day_parse(text, &event->time_of_day, &error))
-        parse_error(parser, setting_line(time), "'time': %s", error->message);
-    }
-    if (from != NULL)
-      event->has_from = parse_date_key(parser, from, "from", &event->from);
-    if (until != NULL)
-      event->has_until = parse_date_key(parser, until, "until", &event->until);
-    if (event->has_from && event->has_until && loa_date_compare(&event->from, &event->until) > 0)
-      parse_error(parser, setting_line(until),
-                  _("'from' (%04d-%02d-%02d) is after 'until' (%04d-%02d-%02d)"),
-                  event->from.year, event->from.month, event->from.day, event->until.year,
-                  event->until.month, event->until.day);
-  }
-
-  config_setting_t *lines = config_setting_get_member(entry, "lines");
-  if (lines == NULL)
-    parse_error(parser, line, _("missing 'lines': a line id, a list of line ids or \"all\""));
-  else
-    parse_lines(parser, lines, event);
-
-  config_setting_t *play = config_setting_get_member(entry, "play");
-  if (play == NULL)
-    parse_error(parser, line, _("missing 'play': the spot ids to play, back to back"));
-  else
-    parse_play(parser, play, event);
-
-  config_setting_t *priority = config_setting_get_member(entry, "priority");
-  if (priority != NULL) {
-    const char *text = string_value(parser, priority, "priority");
-    guint i = 0;
-    for (; text != NULL && i < G_N_ELEMENTS(priority_names); i++)
-      if (strcmp(text, priority_names[i]) == 0)
-        break;
-    if (text != NULL && i == G_N_ELEMENTS(priority_names))
-      parse_error(parser, setting_line(priority),
-                  _("'priority' is '%s'; it must be \"normal\", \"priority\" or \"emergency\""),
-                  text);
-    else if (text != NULL)
-      event->priority = (LoaPriority)i;
-  }
+  config_setting_t *max_length = config_setting_get_member(entry, "max_length");
+  if (max_length != NULL && parse_duration(parser, max_length, "max_length",
+                                           &event->max_length_ns) &&
+      event->max_length_ns == 0)
+    parse_error(parser, setting_line(max_length), _("'max_length' must be more than 0"));
 
   config_setting_t *name = config_setting_get_member(entry, "name");
-  if (name != NULL)
-    (void)string_value(parser, name, "name");
+  const char *name_text = name != NULL ? string_value(parser, name, "name") : NULL;
+  event->name = g_strdup(name_text);
   config_setting_t *id = config_setting_get_member(entry, "id");
   const char *id_text = id != NULL ? string_value(parser, id, "id") : NULL;
+  event->id = g_strdup(id_text);
   if (id_text != NULL) {
     gpointer first = g_hash_table_lookup(parser->event_ids, id_text);
     if (first != NULL)
@@ -482,6 +1036,24 @@ check_utf8(Parser *parser, const char *text)
   parse_error(parser, line, _("the file is not valid UTF-8 text"));
 }
 
+/* The configuration's blackout ranges as ordinals; the loader validated them. */
+static GArray *
+copy_blackouts(const LoaConfig *config)
+{
+  GArray *blackouts = g_array_new(FALSE, FALSE, sizeof(LoaBlackout));
+  g_array_set_clear_func(blackouts, blackout_clear);
+  for (guint i = 0; config->blackouts != NULL && i < config->blackouts->len; i++) {
+    const LoaBlackoutConfig *entry = g_ptr_array_index(config->blackouts, i);
+    LoaDate from, until;
+    if (!loa_date_parse(entry->from, &from, NULL) || !loa_date_parse(entry->until, &until, NULL))
+      continue;
+    LoaBlackout blackout = { loa_date_ordinal(&from), loa_date_ordinal(&until),
+                             g_strdup(entry->name) };
+    g_array_append_val(blackouts, blackout);
+  }
+  return blackouts;
+}
+
 static const char *const root_keys[] = { "name", "events", NULL };
 
 LoaSchedule *
@@ -490,6 +1062,7 @@ loa_schedule_parse(const char *file, const char *text, const LoaConfig *config,
 {
   g_return_val_if_fail(file != NULL && text != NULL && config != NULL && problems != NULL, NULL);
 
+  guint errors_before = problems->errors;
   Parser parser = {
     .file = file,
     .config = config,
@@ -500,6 +1073,7 @@ loa_schedule_parse(const char *file, const char *text, const LoaConfig *config,
   schedule->file = g_strdup(file);
   schedule->tz = g_time_zone_ref(config->timezone);
   schedule->events = g_ptr_array_new_with_free_func(event_free);
+  schedule->blackouts = copy_blackouts(config);
 
   check_utf8(&parser, text);
   g_autofree char *clean = disable_includes(&parser, text);
@@ -537,85 +1111,7 @@ loa_schedule_parse(const char *file, const char *text, const LoaConfig *config,
   /* The id strings borrowed by event_ids live in cfg; drop the table first. */
   g_hash_table_destroy(parser.event_ids);
 
-  if (problems->errors > 0)
+  if (problems->errors > errors_before)
     return NULL;
   return g_steal_pointer(&schedule);
-}
-
-gboolean
-loa_schedule_daily_start(GTimeZone *tz, const LoaEvent *event, const LoaDate *date,
-                         gint64 *start_ns)
-{
-  if (loa_civil_to_utc(tz, date, event->time_of_day, start_ns, NULL))
-    return TRUE;
-  return event->time_of_day + 3600 < SECONDS_PER_DAY &&
-         loa_civil_to_utc(tz, date, event->time_of_day + 3600, start_ns, NULL);
-}
-
-gboolean
-loa_schedule_daily_days(const LoaEvent *event, guint32 lo, guint32 hi, guint32 *first,
-                        guint32 *last)
-{
-  *first = event->has_from ? MAX(lo, loa_date_ordinal(&event->from)) : lo;
-  *last = event->has_until ? MIN(hi, loa_date_ordinal(&event->until)) : hi;
-  return *first <= *last;
-}
-
-/* An occurrence while expanding: the start and the event's index in the file. */
-typedef struct {
-  gint64 start_ns;
-  guint index;
-} Keyed;
-
-static gint
-compare_keyed(gconstpointer a, gconstpointer b)
-{
-  const Keyed *x = a, *y = b;
-  if (x->start_ns != y->start_ns)
-    return x->start_ns < y->start_ns ? -1 : 1;
-  return (x->index > y->index) - (x->index < y->index);
-}
-
-
-GArray *
-loa_schedule_expand(const LoaSchedule *schedule, gint64 from_ns, gint64 until_ns)
-{
-  g_autoptr(GArray) keyed = g_array_new(FALSE, FALSE, sizeof(Keyed));
-  GArray *result = g_array_new(FALSE, FALSE, sizeof(LoaOccurrence));
-  if (from_ns >= until_ns)
-    return result;
-
-  LoaDate first_date, last_date;
-  loa_utc_to_date(schedule->tz, from_ns, &first_date);
-  loa_utc_to_date(schedule->tz, until_ns, &last_date);
-  /* One day of margin on each side: a shifted (DST) start may leave its date. */
-  guint32 lo = MAX(loa_date_ordinal(&first_date) - 1, FIRST_ORDINAL);
-  guint32 hi = MIN(loa_date_ordinal(&last_date) + 1, LAST_ORDINAL);
-
-  for (guint i = 0; i < schedule->events->len; i++) {
-    const LoaEvent *event = g_ptr_array_index(schedule->events, i);
-    if (event->one_off) {
-      if (event->at_ns >= from_ns && event->at_ns < until_ns)
-        g_array_append_val(keyed, ((Keyed){ event->at_ns, i }));
-      continue;
-    }
-    guint32 first, last;
-    if (!loa_schedule_daily_days(event, lo, hi, &first, &last))
-      continue;
-    for (guint32 day = first; day <= last; day++) {
-      LoaDate date;
-      gint64 start;
-      loa_date_from_ordinal(day, &date);
-      if (loa_schedule_daily_start(schedule->tz, event, &date, &start) && start >= from_ns &&
-          start < until_ns)
-        g_array_append_val(keyed, ((Keyed){ start, i }));
-    }
-  }
-  g_array_sort(keyed, compare_keyed);
-  for (guint k = 0; k < keyed->len; k++) {
-    const Keyed *item = &g_array_index(keyed, Keyed, k);
-    LoaOccurrence occurrence = { g_ptr_array_index(schedule->events, item->index), item->start_ns };
-    g_array_append_val(result, occurrence);
-  }
-  return result;
 }

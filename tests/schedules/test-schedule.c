@@ -28,16 +28,23 @@ static const struct {
   const char *id;
   int seconds;
   const char *status;
+  const char *valid_from;
+  const char *valid_until;
 } catalog[] = {
-  { "ATTT-T01", 60, "approved" },
-  { "ATTT-B01", 120, "approved" },
-  { "ATTT-T02", 90, "approved" },
-  { "OLD-01", 30, "retired" },
-  { "LONG-01", 25 * 3600, "approved" },
+  { "ATTT-T01", 60, "approved", NULL, NULL },
+  { "ATTT-B01", 120, "approved", NULL, NULL },
+  { "ATTT-T02", 90, "approved", NULL, NULL },
+  { "OLD-01", 30, "retired", NULL, NULL },
+  { "LONG-01", 25 * 3600, "approved", NULL, NULL },
+  { "NEW-01", 60, "submitted", NULL, NULL },
+  { "NOV-01", 60, "approved", "2026-11-10", "2026-11-20" },
+  { "N1", 60, "approved", NULL, NULL },
+  { "N2", 60, "approved", NULL, NULL },
+  { "N3", 60, "approved", NULL, NULL },
 };
 
 static gboolean
-lookup(const char *spot_id, gint64 *duration_ns, char **problem, gpointer user_data)
+lookup(const char *spot_id, LoaSpotFacts *facts, gpointer user_data)
 {
   guint *calls = user_data;
   if (calls != NULL)
@@ -45,14 +52,18 @@ lookup(const char *spot_id, gint64 *duration_ns, char **problem, gpointer user_d
   for (guint i = 0; i < G_N_ELEMENTS(catalog); i++) {
     if (strcmp(catalog[i].id, spot_id) != 0)
       continue;
-    if (strcmp(catalog[i].status, "approved") != 0) {
-      *problem = g_strdup_printf("spot '%s' is %s", spot_id, catalog[i].status);
-      return FALSE;
-    }
-    *duration_ns = NS(catalog[i].seconds);
+    facts->status = g_strdup(catalog[i].status);
+    facts->duration_ns = NS(catalog[i].seconds);
+    facts->topic = g_strdup("attt");
+    facts->category = g_strdup(g_str_has_prefix(spot_id, "ATTT-B") ? "article" : "news");
+    if (catalog[i].valid_from != NULL)
+      g_assert_true(loa_date_parse(catalog[i].valid_from, &facts->valid_from, NULL));
+    facts->has_valid_from = catalog[i].valid_from != NULL;
+    if (catalog[i].valid_until != NULL)
+      g_assert_true(loa_date_parse(catalog[i].valid_until, &facts->valid_until, NULL));
+    facts->has_valid_until = catalog[i].valid_until != NULL;
     return TRUE;
   }
-  *problem = g_strdup_printf("unknown spot '%s'", spot_id);
   return FALSE;
 }
 
@@ -142,7 +153,7 @@ test_parse_example(void)
   g_assert_cmpuint(schedule->events->len, ==, 2);
 
   const LoaEvent *once = g_ptr_array_index(schedule->events, 0);
-  g_assert_true(once->one_off);
+  g_assert_cmpint(once->repeat, ==, LOA_REPEAT_ONCE);
   g_assert_cmpint(once->source_line, ==, 3);
   g_assert_cmpstr(once->ref, ==, "lich.cfg:3");
   g_assert_cmpint(once->at_ns, ==, civil("2026-11-28 06:00:00"));
@@ -151,13 +162,14 @@ test_parse_example(void)
   const char *const once_lines[] = { "an-hoa", "cai-khe", NULL };
   g_assert_true(g_strv_equal((const char *const *)once->lines, once_lines));
   const char *const once_spots[] = { "ATTT-T01", "ATTT-B01", NULL };
-  g_assert_true(g_strv_equal((const char *const *)once->spots, once_spots));
+  g_assert_true(g_strv_equal((const char *const *)g_ptr_array_index(once->choices, 0), once_spots));
   g_assert_cmpint(once->priority, ==, LOA_PRIORITY_NORMAL);
 
   const LoaEvent *daily = g_ptr_array_index(schedule->events, 1);
-  g_assert_false(daily->one_off);
+  g_assert_cmpint(daily->repeat, ==, LOA_REPEAT_DAILY);
   g_assert_cmpstr(daily->ref, ==, "lich.cfg:5");
-  g_assert_cmpint(daily->time_of_day, ==, 17 * 3600 + 30 * 60);
+  g_assert_cmpuint(daily->n_times, ==, 1);
+  g_assert_cmpint(daily->times[0], ==, 17 * 3600 + 30 * 60);
   g_assert_true(daily->has_from && daily->has_until);
   g_assert_cmpint(daily->from.day, ==, 1);
   g_assert_cmpint(daily->until.day, ==, 30);
@@ -179,8 +191,8 @@ test_parse_single_strings(void)
   const LoaEvent *event = g_ptr_array_index(schedule->events, 0);
   g_assert_cmpstr(event->lines[0], ==, "xuan-khanh");
   g_assert_null(event->lines[1]);
-  g_assert_cmpstr(event->spots[0], ==, "ATTT-T01");
-  g_assert_null(event->spots[1]);
+  g_assert_cmpstr(((GStrv)g_ptr_array_index(event->choices, 0))[0], ==, "ATTT-T01");
+  g_assert_null(((GStrv)g_ptr_array_index(event->choices, 0))[1]);
   g_assert_false(event->has_from || event->has_until);
   g_assert_cmpint(event->priority, ==, LOA_PRIORITY_EMERGENCY);
   g_assert_cmpstr(schedule->name, ==, "");
@@ -225,16 +237,16 @@ test_parse_many_errors(void)
   take_problem(problems, 6, FALSE, "'2026-02-30 06:00:00' is not a date that exists");
   take_problem(problems, 7, FALSE, "'24:00:00' is not a time that exists");
   take_problem(problems, 9, FALSE, "'from' (2026-11-30) is after 'until' (2026-11-01)");
-  take_problem(problems, 10, FALSE, "unknown line 'phong-dien'");
+  take_problem(problems, 10, FALSE, "unknown line or zone 'phong-dien'");
   take_problem(problems, 12, FALSE, "'play' is empty");
   take_problem(problems, 14, FALSE, "'priority' is 'urgent'");
-  take_problem(problems, 16, FALSE, "line 'cai-khe' is listed twice");
+  take_problem(problems, 16, FALSE, "'cai-khe' is listed twice in 'lines'");
   take_problem(problems, 17, FALSE, "'at' must be a string");
   take_problem(problems, 17, TRUE, "unknown setting 'colour'");
   take_problem(problems, 18, FALSE, "'2026-13-01' is not a date that exists");
   take_problem(problems, 18, FALSE, "'lines' must be");
   take_problem(problems, 18, FALSE, "missing 'play'");
-  take_problem(problems, 19, FALSE, "'until' applies only to daily events");
+  take_problem(problems, 19, FALSE, "'until' applies only to recurring events");
   take_problem(problems, 20, FALSE, "'not a spot' is not a valid spot id");
   take_problem(problems, 21, FALSE, "events entry 13 must be a group");
   take_problem(problems, 22, FALSE, "'6:00' is not a time of the form HH:MM:SS");
@@ -269,7 +281,7 @@ test_parse_counts_and_print(void)
   g_assert_cmpstr(buffer, ==,
                   "lich.cfg: about the whole file\n"
                   "lich.cfg:2: warning: unknown setting 'x' (ignored)\n"
-                  "lich.cfg:2: unknown line 'nowhere' (the station's lines are 'an-hoa', "
+                  "lich.cfg:2: unknown line or zone 'nowhere' (the station's lines are 'an-hoa', "
                   "'cai-khe', 'xuan-khanh')\n"
                   "lich.cfg:5: warning: unknown setting 'extra' (ignored)\n");
   free(buffer);
@@ -511,6 +523,7 @@ test_check_open_range(void)
                  ");\n",
                  "2026-01-01 00:00:00");
   take_problem(problems, 4, FALSE, "lich.cfg:2 on line 'an-hoa' (first at 2026-06-01 10:00:30)");
+  take_problem(problems, 4, TRUE, "no airing in the next 30 days (the next is on 2026-06-01)");
   assert_no_problems_left(problems);
 }
 
@@ -565,14 +578,14 @@ brute_clash_free(gpointer data)
 }
 
 static gint64
-event_duration(const LoaEvent *event)
+occurrence_duration(const LoaOccurrence *occurrence)
 {
   gint64 total = 0;
-  for (guint i = 0; event->spots[i] != NULL; i++) {
-    gint64 ns = 0;
-    g_autofree char *problem = NULL;
-    g_assert_true(lookup(event->spots[i], &ns, &problem, NULL));
-    total += ns;
+  for (guint i = 0; occurrence->spots[i] != NULL; i++) {
+    LoaSpotFacts facts = { 0 };
+    g_assert_true(lookup(occurrence->spots[i], &facts, NULL));
+    total += facts.duration_ns;
+    loa_spot_facts_clear(&facts);
   }
   return total;
 }
@@ -582,13 +595,16 @@ brute_force_clashes(const LoaSchedule *schedule, gint64 from_ns, gint64 until_ns
 {
   GHashTable *clashes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, brute_clash_free);
   g_autoptr(GArray) all = loa_schedule_expand(schedule, from_ns, until_ns);
+  g_autofree gint64 *durations = g_new0(gint64, all->len + 1);
+  for (guint i = 0; i < all->len; i++)
+    durations[i] = occurrence_duration(&g_array_index(all, LoaOccurrence, i));
   for (guint i = 0; i < all->len; i++)
     for (guint j = 0; j < all->len; j++) {
       const LoaOccurrence *a = &g_array_index(all, LoaOccurrence, i);
       const LoaOccurrence *b = &g_array_index(all, LoaOccurrence, j);
       if (i == j || a->start_ns > b->start_ns || (a->start_ns == b->start_ns && i > j))
         continue; /* each unordered pair once, a starting first */
-      if (a->start_ns + event_duration(a->event) <= b->start_ns)
+      if (a->start_ns + durations[i] <= b->start_ns)
         continue;
       guint ia = 0, ib = 0;
       g_assert_true(g_ptr_array_find(schedule->events, a->event, &ia));
@@ -681,7 +697,6 @@ test_check_matches_brute_force(void)
     g_autofree char *text = random_schedule(rand);
     g_autoptr(LoaProblems) problems = loa_problems_new();
     g_autoptr(LoaSchedule) schedule = parse_ok(text, problems);
-    (void)loa_schedule_check(schedule, lookup, NULL, civil("2026-01-01 00:00:00"), problems);
 
     /* Every written date lies in [2026-10-31, 2027-03-11]; check the day
      * before the first one on, as the check does, to well after the last. */
@@ -689,7 +704,7 @@ test_check_matches_brute_force(void)
     for (guint i = 0; i < schedule->events->len; i++) {
       const LoaEvent *event = g_ptr_array_index(schedule->events, i);
       LoaDate date;
-      if (event->one_off)
+      if (event->repeat == LOA_REPEAT_ONCE)
         loa_utc_to_date(schedule->tz, event->at_ns, &date);
       else if (event->has_from)
         date = event->from;
@@ -703,6 +718,8 @@ test_check_matches_brute_force(void)
     loa_date_from_ordinal(first_day - 1, &start_date);
     gint64 start_ns = 0;
     g_assert_true(loa_civil_to_utc(schedule->tz, &start_date, 0, &start_ns, NULL));
+    /* The check looks from now on: now is the day before the first written date. */
+    (void)loa_schedule_check(schedule, lookup, NULL, start_ns, problems);
     g_autoptr(GHashTable) expected =
         brute_force_clashes(schedule, start_ns, civil("2027-04-01 00:00:00"));
 
