@@ -9,12 +9,15 @@
  * torn or garbled frames without a word. So the probe is followed by a walk
  * of the file's framing for the formats whose parsers hide damage, then by a
  * full decode whose frames are counted and compared with the declared length.
- * The counted frames, not the declared duration, are what the catalog stores. */
+ * The counted frames, not the declared duration, are what the catalog stores.
+ * The same decode feeds the loudness measurement and the cue scan
+ * (loudness.h): a file is read from disk once for the hash and decoded once. */
 #define G_LOG_DOMAIN "loa-library"
 
 #include "ingest.h"
 
 #include "framing.h"
+#include "loudness.h"
 
 #include "config.h"
 #include "db.h"
@@ -90,7 +93,18 @@ typedef struct {
   gboolean format_changed; /* rate or channels changed in mid-stream */
   GstSegment segment;      /* for clipping, as a sink would */
   gint64 frames;           /* decoded frames inside the segment */
+  double silence_db;       /* threshold for the cues */
+  LoaLoudness *loudness;   /* created at the first caps; NULL if it could not be */
+  GError *loudness_error;  /* why the measurement failed, first failure only */
 } Decode;
+
+static void
+decode_clear(Decode *decode)
+{
+  g_clear_pointer(&decode->loudness, loa_loudness_free);
+  g_clear_error(&decode->loudness_error);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Decode, decode_clear)
 
 /* The temporary copy; the cleanup removes it unless it was renamed into place. */
 typedef struct {
@@ -124,39 +138,6 @@ plain_extension(const char *path)
   return g_ascii_strdown(dot + 1, -1);
 }
 
-/* Checks that a metadata string is UTF-8 on one line, and returns it in NFC
- * (so the same title typed on different systems compares equal), newly
- * allocated; NULL with LOA_SPOT_ERROR_INVALID otherwise. */
-static char *
-clean_text(const char *path, const char *what, const char *text, GError **error)
-{
-  if (!g_utf8_validate(text, -1, NULL)) {
-    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_INVALID, _("%s: the %s is not valid UTF-8"),
-                path, what);
-    return NULL;
-  }
-  for (const char *p = text; *p != '\0'; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-      g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_INVALID,
-                  _("%s: the %s contains a control character (a line break?)"), path, what);
-      return NULL;
-    }
-  return g_utf8_normalize(text, -1, G_NORMALIZE_DEFAULT_COMPOSE);
-}
-
-/* A language tag: 1-35 ASCII letters, digits and '-' ("vi", "km", "vi-VN"). */
-static gboolean
-language_is_valid(const char *text)
-{
-  size_t n = strlen(text);
-  if (n == 0 || n > 35 || !g_ascii_isalpha(text[0]))
-    return FALSE;
-  for (size_t i = 0; i < n; i++)
-    if (!g_ascii_isalnum(text[i]) && text[i] != '-')
-      return FALSE;
-  return TRUE;
-}
-
 /* Validates the user's metadata and fills spot's text fields from it (id
  * only if given). FALSE with LOA_SPOT_ERROR_INVALID naming path. */
 static gboolean
@@ -179,19 +160,33 @@ take_metadata(const char *path, const LoaIngestMeta *meta, LoaSpot *spot, GError
                 path, category);
     return FALSE;
   }
-  if (!language_is_valid(language)) {
+  if (!loa_spot_language_is_valid(language)) {
     g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_INVALID,
                 _("%s: '%s' is not a language tag (such as vi or vi-VN)"), path, language);
     return FALSE;
   }
+  if (!loa_spot_check_validity(path, meta->valid_from, meta->valid_until, error))
+    return FALSE;
   spot->id = g_strdup(meta->id);
   spot->category = g_strdup(category);
   spot->language = g_strdup(language);
-  return (spot->title = clean_text(path, _("title"), meta->title ? meta->title : "", error)) &&
-         (spot->topic = clean_text(path, _("topic"), meta->topic ? meta->topic : "", error)) &&
-         (spot->supplier =
-            clean_text(path, _("supplier"), meta->supplier ? meta->supplier : "", error)) &&
-         (spot->added_by = clean_text(path, _("user name"), added_by, error));
+  spot->valid_from = g_strdup(meta->valid_from);
+  spot->valid_until = g_strdup(meta->valid_until);
+  if (meta->bulletin_text != NULL &&
+      (spot->bulletin_text =
+         loa_spot_clean_text(path, _("bulletin text"), meta->bulletin_text, TRUE, error)) == NULL)
+    return FALSE;
+  return (spot->title = loa_spot_clean_text(path, _("title"), meta->title ? meta->title : "",
+                                            FALSE, error)) &&
+         (spot->topic = loa_spot_clean_text(path, _("topic"), meta->topic ? meta->topic : "",
+                                            FALSE, error)) &&
+         (spot->supplier = loa_spot_clean_text(path, _("supplier"),
+                                               meta->supplier ? meta->supplier : "", FALSE,
+                                               error)) &&
+         (spot->notes = loa_spot_clean_text(path, _("notes"), meta->notes ? meta->notes : "",
+                                            TRUE, error)) &&
+         (spot->tags = loa_spot_clean_tags(path, meta->tags ? meta->tags : "", error)) &&
+         (spot->added_by = loa_spot_clean_text(path, _("user name"), added_by, FALSE, error));
 }
 
 static gboolean
@@ -508,6 +503,9 @@ count_buffer(Decode *decode, GstBuffer *buffer)
   if (clipped == NULL)
     return;
   decode->frames += (gint64)(gst_buffer_get_size(clipped) / GST_AUDIO_INFO_BPF(&decode->info));
+  if (decode->loudness != NULL && decode->loudness_error == NULL && !decode->format_changed &&
+      !loa_loudness_add_buffer(decode->loudness, clipped, &decode->loudness_error))
+    g_clear_pointer(&decode->loudness, loa_loudness_free);
   gst_buffer_unref(clipped);
 }
 
@@ -539,6 +537,9 @@ on_decoded_data(GstPad *pad, GstPadProbeInfo *info, gpointer data)
              GST_AUDIO_INFO_CHANNELS(&format) != GST_AUDIO_INFO_CHANNELS(&decode->info)))
           decode->format_changed = TRUE;
         decode->info = format;
+        if (!decode->have_info && decode->loudness_error == NULL)
+          decode->loudness = loa_loudness_new(&format, decode->silence_db,
+                                              &decode->loudness_error);
         decode->have_info = TRUE;
       }
     } else if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
@@ -772,15 +773,64 @@ fail:
   return FALSE;
 }
 
+/* Takes the measurement out of decode into spot. FALSE with
+ * LOA_SPOT_ERROR_NOT_AUDIO if it failed or the file is all silence. */
+static gboolean
+take_measurement(const char *path, const Decode *decode, LoaSpot *spot, GError **error)
+{
+  if (decode->loudness == NULL) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_NOT_AUDIO,
+                _("%s: cannot measure its loudness: %s"), path,
+                decode->loudness_error != NULL ? decode->loudness_error->message : "?");
+    return FALSE;
+  }
+  LoaLoudnessResult result;
+  loa_loudness_get(decode->loudness, &result);
+  if (result.cue_out_frame <= result.cue_in_frame) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_NOT_AUDIO,
+                _("%s: the audio is silent (nothing above %.0f dBFS)"), path, decode->silence_db);
+    return FALSE;
+  }
+  int rate = GST_AUDIO_INFO_RATE(&decode->info);
+  spot->loudness_lufs = result.integrated_lufs;
+  spot->loudness_range_lu = result.range_lu;
+  spot->true_peak_dbtp = result.true_peak_dbtp;
+  spot->cue_in_ns = (gint64)gst_util_uint64_scale(result.cue_in_frame, GST_SECOND, rate);
+  spot->cue_out_ns = (gint64)gst_util_uint64_scale(result.cue_out_frame, GST_SECOND, rate);
+  return TRUE;
+}
+
+gboolean
+loa_ingest_measure(const char *path, double silence_db, LoaLoudnessResult *result,
+                   GError **error)
+{
+  g_auto(Decode) decode = { .silence_db = silence_db };
+  /* No probe: the length is unknown, so the decode may take up to a day. */
+  if (!decode_copy(path, path, 24 * 3600 * GST_SECOND, &decode, error))
+    return FALSE;
+  if (decode.loudness == NULL) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_NOT_AUDIO,
+                _("%s: cannot measure its loudness: %s"), path,
+                decode.loudness_error != NULL ? decode.loudness_error->message
+                                              : _("no audio decoded"));
+    return FALSE;
+  }
+  loa_loudness_get(decode.loudness, result);
+  return TRUE;
+}
+
 LoaSpot *
 loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const LoaIngestMeta *meta,
-                gboolean *existing, GError **error)
+                const LoaIngestOptions *options, gboolean *existing, GError **error)
 {
   static const LoaIngestMeta no_meta = { 0 };
+  static const LoaIngestOptions default_options = LOA_INGEST_OPTIONS_DEFAULT;
   g_autoptr(LoaSpot) spot = g_new0(LoaSpot, 1);
   g_auto(TempCopy) copy = { 0 };
   g_auto(Probe) probe = { 0 };
-  Decode decode = { 0 };
+  if (options == NULL)
+    options = &default_options;
+  g_auto(Decode) decode = { .silence_db = options->silence_db };
   g_autoptr(GError) local = NULL;
 
   if (existing != NULL)
@@ -828,11 +878,14 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
    * LAME header, store as FLAC) so MP3 spots start and abut exactly. */
   if (!decode_copy(path, copy.path, probe.duration, &decode, error))
     return NULL;
-  if (!check_decode(path, &probe, &decode, error))
+  if (!check_decode(path, &probe, &decode, error) ||
+      !take_measurement(path, &decode, spot, error))
     return NULL;
 
   g_autofree char *sha_prefix = g_strndup(copy.sha256, 8);
-  spot->original_name = g_filename_display_basename(path);
+  spot->original_name = meta != NULL && meta->original_name != NULL
+                          ? g_strdup(meta->original_name)
+                          : g_filename_display_basename(path);
   spot->file_name = g_strconcat(spot->id, "-", sha_prefix, extension ? "." : "", extension, NULL);
   spot->sha256 = g_strdup(copy.sha256);
   spot->file_size = copy.size;
@@ -849,10 +902,18 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
   spot->channels = GST_AUDIO_INFO_CHANNELS(&decode.info);
   spot->frames = decode.frames;
   spot->duration_ns = (gint64)gst_util_uint64_scale(decode.frames, GST_SECOND, spot->sample_rate);
-  /* Approved at once for now; the approval workflow (submitted -> approved by
-   * someone else) comes with `loa spot approve` in a later issue. */
-  spot->status = g_strdup("approved");
   spot->added_at = loa_time_now_wall_ns();
+  if (options->approve) {
+    spot->status = g_strdup("approved");
+    spot->approved_by = g_strdup(spot->added_by);
+    spot->approved_at = spot->added_at;
+  } else {
+    spot->status = g_strdup("submitted");
+  }
+  /* The copy's mtime survives the rename: it is the one air-time checks compare. */
+  struct stat st;
+  if (stat(copy.path, &st) == 0)
+    spot->file_mtime_ns = (gint64)st.st_mtim.tv_sec * GST_SECOND + st.st_mtim.tv_nsec;
 
   if (!commit_spot(db, path, library_dir, &copy, spot, error))
     return NULL;

@@ -4,7 +4,11 @@
  * The functions take the connection rather than a catalog handle, so each
  * call prepares the one statement it needs from the table below and finalizes
  * it on return. Catalog calls are rare (a command, a daemon preparing an
- * airing seconds ahead), so preparing costs nothing that matters. */
+ * airing seconds ahead), so preparing costs nothing that matters.
+ *
+ * Changes after ingest run in one transaction with their review-trail row:
+ * a status that changed without a trace, or a trace of a change that did not
+ * happen, would defeat the trail's purpose. */
 #define G_LOG_DOMAIN "loa-library"
 
 #include "spot.h"
@@ -12,29 +16,42 @@
 #include "db.h"
 #include "i18n.h"
 #include "loa-cleanup.h"
+#include "loa-time.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HASH_BUFFER_SIZE (256 * 1024)
 
 G_DEFINE_QUARK(loa-spot-error-quark, loa_spot_error)
 
-/* The columns every SELECT returns, in the order read_row() expects. */
+/* The columns ingest inserts, and every SELECT returns first, in the order
+ * read_row() expects. */
 #define SPOT_COLUMNS                                                                      \
   "id, title, category, topic, language, supplier, original_name, file_name, sha256, "    \
   "file_size, container, codec, sample_rate, channels, frames, duration_ns, status, "     \
-  "added_by, added_at"
+  "added_by, added_at, notes, loudness_lufs, true_peak_dbtp, loudness_range_lu, "         \
+  "cue_in_ns, cue_out_ns, valid_from, valid_until, tags, bulletin_text, file_mtime_ns, "  \
+  "approved_by, approved_at"
 
-/* What SELECTs read beyond the inserted columns: facts and decisions recorded
- * after ingest (NULL where not known or not set). */
-#define SPOT_SELECT_COLUMNS                                                               \
-  SPOT_COLUMNS ", notes, loudness_lufs, true_peak_dbtp, cue_in_ns, cue_out_ns, "          \
-  "valid_from, valid_until, approved_by, approved_at"
+/* What SELECTs read beyond the inserted columns: decisions taken later. */
+#define SPOT_SELECT_COLUMNS SPOT_COLUMNS ", retired_by, retired_at"
 
 typedef enum {
   STMT_GET,
   STMT_FIND_BY_SHA256,
   STMT_LIST,
   STMT_INSERT,
+  STMT_INSERT_EVENT,
+  STMT_EDIT,
+  STMT_APPROVE,
+  STMT_RETIRE,
+  STMT_SET_MTIME,
+  STMT_HISTORY,
   STMT_COUNT
 } Statement;
 
@@ -44,7 +61,20 @@ static const char *const statement_sql[STMT_COUNT] = {
   [STMT_LIST] = "SELECT " SPOT_SELECT_COLUMNS " FROM spots ORDER BY id",
   [STMT_INSERT] = "INSERT INTO spots (" SPOT_COLUMNS ") VALUES "
                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                  "?18, ?19)",
+                  "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, NULLIF(?30, 0), "
+                  "?31, NULLIF(?32, 0))",
+  [STMT_INSERT_EVENT] = "INSERT INTO spot_events (spot_id, action, actor, at, sha256, detail) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  [STMT_EDIT] = "UPDATE spots SET title = ?2, category = ?3, topic = ?4, language = ?5, "
+                "supplier = ?6, notes = ?7, valid_from = ?8, valid_until = ?9, tags = ?10 "
+                "WHERE id = ?1",
+  [STMT_APPROVE] = "UPDATE spots SET status = 'approved', approved_by = ?2, approved_at = ?3, "
+                   "file_mtime_ns = ?4, retired_by = NULL, retired_at = NULL WHERE id = ?1",
+  [STMT_RETIRE] = "UPDATE spots SET status = 'retired', retired_by = ?2, retired_at = ?3 "
+                  "WHERE id = ?1",
+  [STMT_SET_MTIME] = "UPDATE spots SET file_mtime_ns = ?2 WHERE id = ?1 AND sha256 = ?3",
+  [STMT_HISTORY] = "SELECT action, actor, at, sha256, detail FROM spot_events "
+                   "WHERE spot_id = ?1 ORDER BY at, id",
 };
 
 static const char *const categories[] = { "article", "news", "report", "announcement", "other" };
@@ -91,6 +121,9 @@ loa_spot_free(LoaSpot *spot)
   g_free(spot->valid_from);
   g_free(spot->valid_until);
   g_free(spot->approved_by);
+  g_free(spot->tags);
+  g_free(spot->bulletin_text);
+  g_free(spot->retired_by);
   g_free(spot);
 }
 
@@ -103,7 +136,19 @@ loa_spot_category_is_valid(const char *category)
   return FALSE;
 }
 
-/* A new LoaSpot from the current row of a SELECT SPOT_COLUMNS. */
+static double
+column_double(sqlite3_stmt *stmt, int column)
+{
+  return sqlite3_column_type(stmt, column) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, column);
+}
+
+static char *
+column_text_or_null(sqlite3_stmt *stmt, int column)
+{
+  return sqlite3_column_type(stmt, column) == SQLITE_NULL ? NULL : loa_db_column_text(stmt, column);
+}
+
+/* A new LoaSpot from the current row of a SELECT SPOT_SELECT_COLUMNS. */
 static LoaSpot *
 read_row(sqlite3_stmt *stmt)
 {
@@ -128,15 +173,21 @@ read_row(sqlite3_stmt *stmt)
   spot->added_by = loa_db_column_text(stmt, 17);
   spot->added_at = sqlite3_column_int64(stmt, 18);
   spot->notes = loa_db_column_text(stmt, 19);
-  spot->loudness_lufs = sqlite3_column_type(stmt, 20) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 20);
-  spot->true_peak_dbtp = sqlite3_column_type(stmt, 21) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 21);
-  spot->cue_in_ns = sqlite3_column_type(stmt, 22) == SQLITE_NULL ? 0 : sqlite3_column_int64(stmt, 22);
-  spot->cue_out_ns = sqlite3_column_type(stmt, 23) == SQLITE_NULL ? spot->duration_ns
-                                                                  : sqlite3_column_int64(stmt, 23);
-  spot->valid_from = sqlite3_column_type(stmt, 24) == SQLITE_NULL ? NULL : loa_db_column_text(stmt, 24);
-  spot->valid_until = sqlite3_column_type(stmt, 25) == SQLITE_NULL ? NULL : loa_db_column_text(stmt, 25);
-  spot->approved_by = sqlite3_column_type(stmt, 26) == SQLITE_NULL ? NULL : loa_db_column_text(stmt, 26);
-  spot->approved_at = sqlite3_column_int64(stmt, 27);
+  spot->loudness_lufs = column_double(stmt, 20);
+  spot->true_peak_dbtp = column_double(stmt, 21);
+  spot->loudness_range_lu = column_double(stmt, 22);
+  spot->cue_in_ns = sqlite3_column_int64(stmt, 23);
+  spot->cue_out_ns = sqlite3_column_type(stmt, 24) == SQLITE_NULL ? spot->duration_ns
+                                                                  : sqlite3_column_int64(stmt, 24);
+  spot->valid_from = column_text_or_null(stmt, 25);
+  spot->valid_until = column_text_or_null(stmt, 26);
+  spot->tags = loa_db_column_text(stmt, 27);
+  spot->bulletin_text = column_text_or_null(stmt, 28);
+  spot->file_mtime_ns = sqlite3_column_int64(stmt, 29);
+  spot->approved_by = column_text_or_null(stmt, 30);
+  spot->approved_at = sqlite3_column_int64(stmt, 31);
+  spot->retired_by = column_text_or_null(stmt, 32);
+  spot->retired_at = sqlite3_column_int64(stmt, 33);
   return spot;
 }
 
@@ -211,6 +262,23 @@ loa_spot_list(sqlite3 *db, GError **error)
   return g_steal_pointer(&spots);
 }
 
+/* Appends one row to the review trail. FALSE with LOA_SPOT_ERROR_DB. */
+static gboolean
+record_event(sqlite3 *db, const char *id, const char *action, const char *actor, gint64 at,
+             const char *sha256, const char *detail, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (!prepare(db, STMT_INSERT_EVENT, &stmt, error))
+    return FALSE;
+  if (!loa_db_bind(stmt, &local, "tttitt", id, action, actor != NULL ? actor : "", at, sha256,
+                   detail) ||
+      !loa_db_step_done(stmt, &local))
+    return db_error(error, local);
+  return TRUE;
+}
+
 gboolean
 loa_spot_insert(sqlite3 *db, const LoaSpot *spot, GError **error)
 {
@@ -219,11 +287,16 @@ loa_spot_insert(sqlite3 *db, const LoaSpot *spot, GError **error)
 
   if (!prepare(db, STMT_INSERT, &stmt, error))
     return FALSE;
-  if (!loa_db_bind(stmt, &local, "tttttttttittiiiitti", spot->id, spot->title, spot->category,
-                   spot->topic, spot->language, spot->supplier, spot->original_name,
-                   spot->file_name, spot->sha256, spot->file_size, spot->container, spot->codec,
-                   (gint64)spot->sample_rate, (gint64)spot->channels, spot->frames,
-                   spot->duration_ns, spot->status, spot->added_by, spot->added_at))
+  if (!loa_db_bind(stmt, &local, "tttttttttittiiiittitdddiittttiti", spot->id, spot->title,
+                   spot->category, spot->topic, spot->language, spot->supplier,
+                   spot->original_name, spot->file_name, spot->sha256, spot->file_size,
+                   spot->container, spot->codec, (gint64)spot->sample_rate,
+                   (gint64)spot->channels, spot->frames, spot->duration_ns, spot->status,
+                   spot->added_by, spot->added_at, spot->notes ? spot->notes : "",
+                   spot->loudness_lufs, spot->true_peak_dbtp, spot->loudness_range_lu,
+                   spot->cue_in_ns, spot->cue_out_ns, spot->valid_from, spot->valid_until,
+                   spot->tags ? spot->tags : "", spot->bulletin_text, spot->file_mtime_ns,
+                   spot->approved_by, spot->approved_at))
     return db_error(error, local);
   if (!loa_db_step_done(stmt, &local)) {
     /* local's message quotes the whole INSERT; SQLite's own text is enough. */
@@ -235,6 +308,13 @@ loa_spot_insert(sqlite3 *db, const LoaSpot *spot, GError **error)
                   _("spot catalog: cannot add spot '%s': %s"), spot->id, sqlite3_errmsg(db));
     return FALSE;
   }
+  if (!record_event(db, spot->id, "added", spot->added_by, spot->added_at, spot->sha256, "",
+                    error))
+    return FALSE;
+  if (g_strcmp0(spot->status, "approved") == 0 &&
+      !record_event(db, spot->id, "approved", spot->approved_by, spot->approved_at, spot->sha256,
+                    _("approved at ingest (require_approval = false)"), error))
+    return FALSE;
   return TRUE;
 }
 
@@ -242,4 +322,454 @@ char *
 loa_spot_path(const LoaSpot *spot, const char *library_dir)
 {
   return g_build_filename(library_dir, spot->file_name, NULL);
+}
+
+void
+loa_spot_event_free(LoaSpotEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free(event->action);
+  g_free(event->actor);
+  g_free(event->sha256);
+  g_free(event->detail);
+  g_free(event);
+}
+
+char *
+loa_spot_clean_text(const char *where, const char *what, const char *text, gboolean multiline,
+                    GError **error)
+{
+  if (!g_utf8_validate(text, -1, NULL)) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_INVALID, _("%s: the %s is not valid UTF-8"),
+                where, what);
+    return NULL;
+  }
+  for (const char *p = text; *p != '\0'; p++) {
+    if (multiline && (*p == '\n' || *p == '\t' || *p == '\r'))
+      continue;
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+      g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_INVALID,
+                  multiline ? _("%s: the %s contains a control character")
+                            : _("%s: the %s contains a control character (a line break?)"),
+                  where, what);
+      return NULL;
+    }
+  }
+  /* NFC, so the same title typed on different systems compares equal. */
+  return g_utf8_normalize(text, -1, G_NORMALIZE_DEFAULT_COMPOSE);
+}
+
+gboolean
+loa_spot_language_is_valid(const char *text)
+{
+  size_t n = strlen(text);
+  if (n == 0 || n > 35 || !g_ascii_isalpha(text[0]))
+    return FALSE;
+  for (size_t i = 0; i < n; i++)
+    if (!g_ascii_isalnum(text[i]) && text[i] != '-')
+      return FALSE;
+  return TRUE;
+}
+
+char *
+loa_spot_clean_tags(const char *where, const char *text, GError **error)
+{
+  g_autofree char *clean = loa_spot_clean_text(where, _("tag list"), text, FALSE, error);
+  if (clean == NULL)
+    return NULL;
+  g_auto(GStrv) parts = g_strsplit(clean, ",", -1);
+  g_autoptr(GString) out = g_string_new(NULL);
+  for (char **part = parts; *part != NULL; part++) {
+    g_strstrip(*part);
+    if (**part == '\0')
+      continue;
+    if (out->len > 0)
+      g_string_append_c(out, ',');
+    g_string_append(out, *part);
+  }
+  return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+gboolean
+loa_spot_check_validity(const char *where, const char *valid_from, const char *valid_until,
+                        GError **error)
+{
+  LoaDate from = { 0 }, until = { 0 };
+  const char *const texts[2] = { valid_from, valid_until };
+  LoaDate *const dates[2] = { &from, &until };
+  const char *const names[2] = { "valid_from", "valid_until" };
+
+  for (int i = 0; i < 2; i++) {
+    g_autoptr(GError) local = NULL;
+    if (texts[i] != NULL && !loa_date_parse(texts[i], dates[i], &local)) {
+      g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_INVALID,
+                  _("%s: %s '%s' is not a date YYYY-MM-DD (%s)"), where, names[i], texts[i],
+                  local->message);
+      return FALSE;
+    }
+  }
+  if (valid_from != NULL && valid_until != NULL && loa_date_compare(&from, &until) > 0) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_INVALID,
+                _("%s: valid_from %s is after valid_until %s"), where, valid_from, valid_until);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Replaces *slot with value if value differs from it (value NULL: no
+ * change), noting name in changed. Takes value. */
+static void
+apply_change(char **slot, char *value, const char *name, GString *changed)
+{
+  if (value == NULL)
+    return;
+  if (g_strcmp0(*slot, value) == 0) {
+    g_free(value);
+    return;
+  }
+  g_free(*slot);
+  *slot = value;
+  g_string_append_printf(changed, "%s%s", changed->len > 0 ? ", " : "", name);
+}
+
+gboolean
+loa_spot_edit(sqlite3 *db, const char *id, const LoaSpotEdit *edit, const char *actor,
+              GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GString) changed = g_string_new(NULL);
+  g_autoptr(LoaSpot) spot = loa_spot_get(db, id, error);
+  if (spot == NULL)
+    return FALSE;
+
+  if (edit->category != NULL && !loa_spot_category_is_valid(edit->category)) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_INVALID,
+                _("%s: '%s' is not a category (article, news, report, announcement or other)"),
+                id, edit->category);
+    return FALSE;
+  }
+  if (edit->language != NULL && !loa_spot_language_is_valid(edit->language)) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_INVALID,
+                _("%s: '%s' is not a language tag (such as vi or vi-VN)"), id, edit->language);
+    return FALSE;
+  }
+  /* Each text is cleaned before anything changes, so a bad one changes nothing. */
+  struct {
+    const char *value, *what, *name;
+    gboolean multiline;
+    char **slot;
+    char *clean;
+  } texts[] = {
+    { edit->title, _("title"), "title", FALSE, &spot->title, NULL },
+    { edit->topic, _("topic"), "topic", FALSE, &spot->topic, NULL },
+    { edit->supplier, _("supplier"), "supplier", FALSE, &spot->supplier, NULL },
+    { edit->notes, _("notes"), "notes", TRUE, &spot->notes, NULL },
+  };
+  gboolean ok = TRUE;
+  for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
+    if (ok && texts[i].value != NULL)
+      ok = (texts[i].clean = loa_spot_clean_text(id, texts[i].what, texts[i].value,
+                                                 texts[i].multiline, error)) != NULL;
+  char *tags = NULL;
+  if (ok && edit->tags != NULL)
+    ok = (tags = loa_spot_clean_tags(id, edit->tags, error)) != NULL;
+  if (!ok) {
+    for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
+      g_free(texts[i].clean);
+    g_free(tags);
+    return FALSE;
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
+    apply_change(texts[i].slot, texts[i].clean, texts[i].name, changed);
+  apply_change(&spot->tags, tags, "tags", changed);
+  apply_change(&spot->category, g_strdup(edit->category), "category", changed);
+  apply_change(&spot->language, g_strdup(edit->language), "language", changed);
+
+  /* "" removes a limit: NULL in the row. */
+  const char *from = edit->valid_from != NULL ? edit->valid_from : spot->valid_from;
+  const char *until = edit->valid_until != NULL ? edit->valid_until : spot->valid_until;
+  if (from != NULL && from[0] == '\0')
+    from = NULL;
+  if (until != NULL && until[0] == '\0')
+    until = NULL;
+  if (!loa_spot_check_validity(id, from, until, error))
+    return FALSE;
+  if (g_strcmp0(from, spot->valid_from) != 0)
+    g_string_append_printf(changed, "%svalid_from", changed->len > 0 ? ", " : "");
+  if (g_strcmp0(until, spot->valid_until) != 0)
+    g_string_append_printf(changed, "%svalid_until", changed->len > 0 ? ", " : "");
+  if (changed->len == 0)
+    return TRUE;
+
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  if (!prepare(db, STMT_EDIT, &stmt, error))
+    return FALSE;
+  if (!loa_db_begin(db, &local))
+    return db_error(error, local);
+  if (!loa_db_bind(stmt, &local, "tttttttttt", spot->id, spot->title, spot->category, spot->topic,
+                   spot->language, spot->supplier, spot->notes, from, until, spot->tags) ||
+      !loa_db_step_done(stmt, &local)) {
+    loa_db_rollback(db);
+    return db_error(error, local);
+  }
+  g_autofree char *detail = g_strdup_printf(_("changed: %s"), changed->str);
+  if (!record_event(db, spot->id, "edited", actor, loa_time_now_wall_ns(), spot->sha256, detail,
+                    error) ||
+      !loa_db_commit(db, &local)) {
+    if (local != NULL)
+      db_error(error, local);
+    loa_db_rollback(db);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+loa_spot_hash_file(const char *path, char out[65], GError **error)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = g_malloc(HASH_BUFFER_SIZE);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_IO, _("%s: cannot open: %s"), path,
+                g_strerror(saved));
+    return FALSE;
+  }
+  for (;;) {
+    ssize_t n = read(fd, buffer, HASH_BUFFER_SIZE);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+      close(fd);
+      g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_IO, _("%s: cannot read: %s"), path,
+                  g_strerror(saved));
+      return FALSE;
+    }
+    if (n == 0)
+      break;
+    g_checksum_update(checksum, buffer, n);
+  }
+  close(fd);
+  g_strlcpy(out, g_checksum_get_string(checksum), 65);
+  return TRUE;
+}
+
+static gint64
+stat_mtime_ns(const struct stat *st)
+{
+  return (gint64)st->st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st->st_mtim.tv_nsec;
+}
+
+gboolean
+loa_spot_approve(sqlite3 *db, const char *library_dir, const char *id, const char *actor,
+                 GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(LoaSpot) spot = loa_spot_get(db, id, error);
+  if (spot == NULL)
+    return FALSE;
+  if (actor == NULL || actor[0] == '\0') {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_INVALID,
+                _("spot %s: say who approves it (--by NAME)"), id);
+    return FALSE;
+  }
+  g_autofree char *by = loa_spot_clean_text(id, _("approver's name"), actor, FALSE, error);
+  if (by == NULL)
+    return FALSE;
+  if (g_strcmp0(spot->status, "approved") == 0) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_STATE,
+                _("spot %s is already approved (by %s)"), id,
+                spot->approved_by != NULL ? spot->approved_by : "?");
+    return FALSE;
+  }
+
+  /* What is approved is the exact file: check it before saying yes. */
+  g_autofree char *path = loa_spot_path(spot, library_dir);
+  struct stat st;
+  char sha256[65];
+  if (stat(path, &st) != 0) {
+    int saved = errno;
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_STATE,
+                _("spot %s cannot be approved: its library file %s is missing (%s)"), id, path,
+                g_strerror(saved));
+    return FALSE;
+  }
+  if (!loa_spot_hash_file(path, sha256, &local)) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_STATE,
+                _("spot %s cannot be approved: %s"), id, local->message);
+    return FALSE;
+  }
+  if (strcmp(sha256, spot->sha256) != 0) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_STATE,
+                _("spot %s cannot be approved: its library file %s changed since it was added "
+                  "(SHA-256 %.12s..., expected %.12s...)"),
+                id, path, sha256, spot->sha256);
+    return FALSE;
+  }
+
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gint64 now = loa_time_now_wall_ns();
+  if (!prepare(db, STMT_APPROVE, &stmt, error))
+    return FALSE;
+  if (!loa_db_begin(db, &local))
+    return db_error(error, local);
+  if (!loa_db_bind(stmt, &local, "ttii", id, by, now, stat_mtime_ns(&st)) ||
+      !loa_db_step_done(stmt, &local)) {
+    loa_db_rollback(db);
+    return db_error(error, local);
+  }
+  g_autofree char *detail = g_strdup_printf(_("was %s"), spot->status);
+  if (!record_event(db, id, "approved", by, now, spot->sha256, detail, error) ||
+      !loa_db_commit(db, &local)) {
+    if (local != NULL)
+      db_error(error, local);
+    loa_db_rollback(db);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+loa_spot_retire(sqlite3 *db, const char *id, const char *actor, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(LoaSpot) spot = loa_spot_get(db, id, error);
+  if (spot == NULL)
+    return FALSE;
+  g_autofree char *by = loa_spot_clean_text(id, _("user name"), actor, FALSE, error);
+  if (by == NULL)
+    return FALSE;
+  if (g_strcmp0(spot->status, "retired") == 0) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_STATE, _("spot %s is already retired"), id);
+    return FALSE;
+  }
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gint64 now = loa_time_now_wall_ns();
+  if (!prepare(db, STMT_RETIRE, &stmt, error))
+    return FALSE;
+  if (!loa_db_begin(db, &local))
+    return db_error(error, local);
+  if (!loa_db_bind(stmt, &local, "tti", id, by, now) || !loa_db_step_done(stmt, &local)) {
+    loa_db_rollback(db);
+    return db_error(error, local);
+  }
+  g_autofree char *detail = g_strdup_printf(_("was %s"), spot->status);
+  if (!record_event(db, id, "retired", by, now, spot->sha256, detail, error) ||
+      !loa_db_commit(db, &local)) {
+    if (local != NULL)
+      db_error(error, local);
+    loa_db_rollback(db);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+GPtrArray *
+loa_spot_history(sqlite3 *db, const char *id, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GPtrArray) events =
+    g_ptr_array_new_with_free_func((GDestroyNotify)loa_spot_event_free);
+  int rc;
+
+  if (!prepare(db, STMT_HISTORY, &stmt, error))
+    return NULL;
+  if (!loa_db_bind(stmt, &local, "t", id)) {
+    db_error(error, local);
+    return NULL;
+  }
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    LoaSpotEvent *event = g_new0(LoaSpotEvent, 1);
+    event->action = loa_db_column_text(stmt, 0);
+    event->actor = loa_db_column_text(stmt, 1);
+    event->at = sqlite3_column_int64(stmt, 2);
+    event->sha256 = loa_db_column_text(stmt, 3);
+    event->detail = loa_db_column_text(stmt, 4);
+    g_ptr_array_add(events, event);
+  }
+  if (rc != SQLITE_DONE) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_DB, _("spot catalog: %s"),
+                sqlite3_errmsg(db));
+    return NULL;
+  }
+  return g_steal_pointer(&events);
+}
+
+gboolean
+loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *library_dir, GTimeZone *tz,
+                       gint64 at_utc_ns, char **reason)
+{
+  if (g_strcmp0(spot->status, "approved") != 0) {
+    if (g_strcmp0(spot->status, "retired") == 0)
+      *reason = g_strdup(_("retired"));
+    else if (g_strcmp0(spot->status, "quarantined") == 0)
+      *reason = g_strdup(_("quarantined"));
+    else
+      *reason = g_strdup_printf(_("not approved (%s)"), spot->status);
+    return FALSE;
+  }
+  if (spot->valid_from != NULL || spot->valid_until != NULL) {
+    LoaDate today, limit;
+    loa_utc_to_date(tz, at_utc_ns, &today);
+    if (spot->valid_from != NULL && loa_date_parse(spot->valid_from, &limit, NULL) &&
+        loa_date_compare(&today, &limit) < 0) {
+      *reason = g_strdup_printf(_("not valid before %s"), spot->valid_from);
+      return FALSE;
+    }
+    if (spot->valid_until != NULL && loa_date_parse(spot->valid_until, &limit, NULL) &&
+        loa_date_compare(&today, &limit) > 0) {
+      *reason = g_strdup_printf(_("expired on %s"), spot->valid_until);
+      return FALSE;
+    }
+  }
+
+  g_autofree char *path = loa_spot_path(spot, library_dir);
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    int saved = errno;
+    *reason = g_strdup_printf(_("file missing: %s (%s)"), path, g_strerror(saved));
+    return FALSE;
+  }
+  if (st.st_size != spot->file_size) {
+    *reason = g_strdup(_("file changed since approval"));
+    return FALSE;
+  }
+  gint64 mtime = stat_mtime_ns(&st);
+  if (mtime == spot->file_mtime_ns)
+    return TRUE;
+
+  /* Touched (or never verified since this check existed): hash it once. */
+  char sha256[65];
+  g_autoptr(GError) local = NULL;
+  if (!loa_spot_hash_file(path, sha256, &local)) {
+    *reason = g_strdup(local->message);
+    return FALSE;
+  }
+  if (strcmp(sha256, spot->sha256) != 0) {
+    *reason = g_strdup(_("file changed since approval"));
+    return FALSE;
+  }
+  if (db != NULL) {
+    g_autoptr(sqlite3_stmt) stmt = NULL;
+    if (!prepare(db, STMT_SET_MTIME, &stmt, &local) ||
+        !loa_db_bind(stmt, &local, "tit", spot->id, mtime, spot->sha256) ||
+        !loa_db_step_done(stmt, &local))
+      g_warning("spot %s: cannot record the verified mtime: %s", spot->id, local->message);
+  }
+  return TRUE;
+}
+
+double
+loa_spot_air_gain_db(const LoaSpot *spot, double target_lufs, double true_peak_max_dbtp)
+{
+  if (!isfinite(spot->loudness_lufs))
+    return 0.0;
+  double gain = target_lufs - spot->loudness_lufs;
+  if (isfinite(spot->true_peak_dbtp) && spot->true_peak_dbtp + gain > true_peak_max_dbtp)
+    gain = true_peak_max_dbtp - spot->true_peak_dbtp;
+  return gain;
 }

@@ -1,6 +1,9 @@
 /* The spot catalog: what can air. A spot is one audio file copied into the
  * station's library folder, identified by its id and its SHA-256, with the
- * facts measured at ingest. Rows are created only by ingest (ingest.h). */
+ * facts measured at ingest. Rows are created only by ingest (ingest.h); after
+ * that only the metadata and the review status change (edit, approve,
+ * retire), each change leaving a row in the review trail (spot_events) that
+ * names who did it and the SHA-256 of the file it was about. */
 #pragma once
 
 #include <glib.h>
@@ -18,6 +21,8 @@ typedef enum {
   LOA_SPOT_ERROR_DB,          /* the database refused */
   LOA_SPOT_ERROR_SYSTEM,      /* not the file's fault: the library folder cannot be written,
                                * a GStreamer element is missing */
+  LOA_SPOT_ERROR_STATE,       /* the spot's status does not allow it (approving an approved
+                               * spot, approving a file that changed) */
 } LoaSpotError;
 
 /* One row of the catalog. All strings owned by the struct. */
@@ -50,7 +55,39 @@ typedef struct {
   char *valid_until;    /* "YYYY-MM-DD", last day it may air (inclusive); NULL: no limit */
   char *approved_by;    /* who approved it, NULL if never approved */
   gint64 approved_at;   /* UTC ns, 0 if never approved */
+  double loudness_range_lu; /* loudness range (EBU R128 LRA), NAN if not measured */
+  char *tags;           /* comma-separated, NFC, no spaces around commas; may be empty */
+  char *bulletin_text;  /* the text a spoken bulletin was made from (`loa spot say`), or NULL */
+  gint64 file_mtime_ns; /* mtime of the library file when its hash was last verified; 0 unknown */
+  char *retired_by;     /* who retired it, NULL if not retired */
+  gint64 retired_at;    /* UTC ns, 0 if not retired */
 } LoaSpot;
+
+/* Metadata changes for loa_spot_edit(): NULL leaves a field as it is; for
+ * valid_from / valid_until, "" removes the limit. */
+typedef struct {
+  const char *title;
+  const char *category;
+  const char *topic;
+  const char *language;
+  const char *supplier;
+  const char *notes;        /* may hold line breaks */
+  const char *valid_from;   /* "YYYY-MM-DD" */
+  const char *valid_until;  /* "YYYY-MM-DD" */
+  const char *tags;         /* comma-separated */
+} LoaSpotEdit;
+
+/* One row of the review trail. */
+typedef struct {
+  char *action;   /* added | approved | edited | retired */
+  char *actor;    /* who */
+  gint64 at;      /* UTC ns */
+  char *sha256;   /* the file it was about */
+  char *detail;   /* e.g. the fields an edit changed; may be empty */
+} LoaSpotEvent;
+
+void loa_spot_event_free(LoaSpotEvent *event);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaSpotEvent, loa_spot_event_free)
 
 void loa_spot_free(LoaSpot *spot);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaSpot, loa_spot_free)
@@ -69,10 +106,76 @@ LoaSpot *loa_spot_find_by_sha256(sqlite3 *db, const char *sha256,
 /* All spots ordered by id (a new GPtrArray of LoaSpot * that frees them), or NULL. */
 GPtrArray *loa_spot_list(sqlite3 *db, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Inserts spot as a new row (every field must be filled in; status too).
- * Only ingest calls this: it is the one way rows are created. Returns FALSE
- * with LOA_SPOT_ERROR_EXISTS if the id is taken, LOA_SPOT_ERROR_DB otherwise. */
+/* Inserts spot as a new row (every field must be filled in; status too;
+ * with the measurements, cues, validity, tags, bulletin text, mtime and, if
+ * approved, approved_by/at) and its "added" event (and "approved" if so).
+ * Only ingest calls this, inside its transaction: it is the one way rows are
+ * created. Returns FALSE with LOA_SPOT_ERROR_EXISTS if the id is taken,
+ * LOA_SPOT_ERROR_DB otherwise. */
 gboolean loa_spot_insert(sqlite3 *db, const LoaSpot *spot, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Absolute path of the spot's file inside library_dir. Newly allocated. */
 char *loa_spot_path(const LoaSpot *spot, const char *library_dir) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Checks that text is UTF-8 without control characters (line breaks allowed
+ * if multiline) and returns it in NFC, newly allocated; NULL with
+ * LOA_SPOT_ERROR_INVALID "<where>: the <what> ..." otherwise. */
+char *loa_spot_clean_text(const char *where, const char *what, const char *text,
+                          gboolean multiline, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* TRUE if text is a language tag: 1-35 ASCII letters, digits, '-' ("vi", "vi-VN"). */
+gboolean loa_spot_language_is_valid(const char *text);
+
+/* Normalizes a comma-separated tag list ("attt, Lừa đảo ,," -> "attt,Lừa đảo"),
+ * newly allocated; NULL with LOA_SPOT_ERROR_INVALID naming where. */
+char *loa_spot_clean_tags(const char *where, const char *text, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Checks a validity period: each date "YYYY-MM-DD" or NULL (no limit), from
+ * not after until. FALSE with LOA_SPOT_ERROR_INVALID naming where. */
+gboolean loa_spot_check_validity(const char *where, const char *valid_from,
+                                 const char *valid_until, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Changes the metadata of spot id (never its file), in one transaction with
+ * an "edited" event by actor naming the changed fields. Returns FALSE with
+ * LOA_SPOT_ERROR_NOT_FOUND, _INVALID (bad value; nothing changed) or _DB.
+ * Changing nothing is not an error. */
+gboolean loa_spot_edit(sqlite3 *db, const char *id, const LoaSpotEdit *edit, const char *actor,
+                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Approves spot id: verifies that its library file still has the SHA-256
+ * recorded at ingest (full hash), then sets status approved, approved_by =
+ * actor, approved_at = now, with an "approved" event. FALSE with
+ * LOA_SPOT_ERROR_NOT_FOUND, _STATE (already approved; file missing or
+ * changed), _INVALID (empty actor) or _DB; nothing changes then. */
+gboolean loa_spot_approve(sqlite3 *db, const char *library_dir, const char *id,
+                          const char *actor, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Retires spot id (it never airs again unless approved anew), with a
+ * "retired" event. FALSE with _NOT_FOUND, _STATE (already retired) or _DB. */
+gboolean loa_spot_retire(sqlite3 *db, const char *id, const char *actor,
+                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The review trail of spot id, oldest first: a new GPtrArray of
+ * LoaSpotEvent * that frees them (empty if the spot has none), or NULL with
+ * LOA_SPOT_ERROR_DB. */
+GPtrArray *loa_spot_history(sqlite3 *db, const char *id, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* May spot air at at_utc_ns? Called seconds before each airing, so cheap on
+ * the common path: a status test, two date comparisons (dates in tz) and one
+ * stat() of the library file. The full SHA-256 is computed only when the
+ * file's size or mtime differ from those recorded; if the hash still matches
+ * the new mtime is stored (db may be NULL to skip that). Returns TRUE, or
+ * FALSE with *reason set to a newly allocated reason in plain words ("not
+ * approved (submitted)", "retired", "not valid before 2025-08-01", "expired
+ * on 2025-07-31", "file missing: PATH", "file changed since approval"). */
+gboolean loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *library_dir,
+                                GTimeZone *tz, gint64 at_utc_ns, char **reason);
+
+/* The gain in dB to apply at air time so spot plays at target_lufs, reduced
+ * so that its true peak plus the gain stays at or under true_peak_max_dbtp.
+ * 0 if the spot's loudness was not measured. */
+double loa_spot_air_gain_db(const LoaSpot *spot, double target_lufs, double true_peak_max_dbtp);
+
+/* SHA-256 of the file at path as 64 lowercase hex digits into out. FALSE
+ * with LOA_SPOT_ERROR_IO naming path. */
+gboolean loa_spot_hash_file(const char *path, char out[65], GError **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -1,7 +1,8 @@
 /* `loa spot`: add a file to the library, list the library, show one spot.
  * The work is done by audio-library/ (ingest.h, spot.h); this file parses
- * arguments, maps errors to exit codes and prints. */
-#include "commands.h"
+ * arguments, maps errors to exit codes and prints. The other subcommands
+ * live in cmd-spot-*.c (see cmd-spot.h). */
+#include "cmd-spot.h"
 
 #include "i18n.h"
 #include "ingest.h"
@@ -9,11 +10,12 @@
 #include "spot.h"
 #include "table.h"
 
+#include <math.h>
 #include <stdio.h>
 
 /* Bad input is the user's to fix (exit 2); anything else is the system's (1). */
-static int
-exit_code_for(const GError *error)
+int
+loa_cmd_spot_exit_code(const GError *error)
 {
   if (error->domain == LOA_SPOT_ERROR) {
     switch ((LoaSpotError)error->code) {
@@ -21,6 +23,7 @@ exit_code_for(const GError *error)
     case LOA_SPOT_ERROR_EXISTS:
     case LOA_SPOT_ERROR_NOT_AUDIO:
     case LOA_SPOT_ERROR_IO:
+    case LOA_SPOT_ERROR_STATE:
       return LOA_EXIT_USAGE;
     case LOA_SPOT_ERROR_NOT_FOUND:
     case LOA_SPOT_ERROR_DB:
@@ -59,6 +62,48 @@ format_seconds(gint64 ns)
   return g_strdup_printf("%" G_GINT64_FORMAT ".%03d", ms / 1000, (int)(ms % 1000));
 }
 
+char *
+loa_cmd_spot_format_db(double value, const char *fallback)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  if (!isfinite(value))
+    return g_strdup(fallback);
+  /* -0.04 would print as "-0.0". */
+  if (fabs(value) < 0.05)
+    value = 0.0;
+  return g_strdup(g_ascii_formatd(buffer, sizeof(buffer), "%.1f", value));
+}
+
+LoaIngestOptions
+loa_cmd_spot_ingest_options(const LoaConfig *config)
+{
+  LoaIngestOptions options = {
+    .silence_db = config->cue_silence_db,
+    .approve = !config->require_approval,
+  };
+  return options;
+}
+
+void
+loa_cmd_spot_print_added(const LoaConfig *config, const LoaSpot *spot, double seconds)
+{
+  g_autofree char *duration = format_duration_ms(spot->duration_ns);
+  g_autofree char *lufs = loa_cmd_spot_format_db(spot->loudness_lufs, "?");
+  g_autofree char *peak = loa_cmd_spot_format_db(spot->true_peak_dbtp, "?");
+  g_autofree char *cue_in = format_duration_ms(spot->cue_in_ns);
+  g_autofree char *cue_out = format_duration_ms(spot->cue_out_ns);
+  g_autofree char *took = loa_cmd_spot_format_db(seconds, "?");
+  printf(_("Added spot %s: %s (%s, %s, %d Hz, %d ch)\n"), spot->id,
+         spot->title[0] != '\0' ? spot->title : spot->original_name, duration, spot->codec,
+         spot->sample_rate, spot->channels);
+  printf(_("  %s LUFS, true peak %s dBTP, airs %s to %s; %s; ingested in %s s\n"), lufs, peak,
+         cue_in, cue_out,
+         g_strcmp0(spot->status, "approved") == 0
+           ? _("approved")
+           : _("submitted: it airs once approved (loa spot approve ID --by NAME)"),
+         took);
+}
+
 /* Parses --format; on failure prints the error and returns FALSE. */
 static gboolean
 parse_format(const char *command, const char *text, LoaTableFormat *format)
@@ -88,7 +133,8 @@ static int
 spot_add(LoaContext *ctx, int argc, char **argv)
 {
   g_autofree char *id = NULL, *title = NULL, *category = NULL, *topic = NULL;
-  g_autofree char *supplier = NULL, *language = NULL;
+  g_autofree char *supplier = NULL, *language = NULL, *notes = NULL, *tags = NULL;
+  g_autofree char *valid_from = NULL, *valid_until = NULL;
   const GOptionEntry entries[] = {
     { "id", 0, 0, G_OPTION_ARG_STRING, &id,
       N_("the spot's id (default: \"S-\" and the start of the file's SHA-256)"), N_("ID") },
@@ -100,6 +146,12 @@ spot_add(LoaContext *ctx, int argc, char **argv)
       N_("NAME") },
     { "language", 0, 0, G_OPTION_ARG_STRING, &language, N_("its language (default: vi)"),
       N_("LANGUAGE") },
+    { "notes", 0, 0, G_OPTION_ARG_STRING, &notes, N_("free notes"), N_("TEXT") },
+    { "tags", 0, 0, G_OPTION_ARG_STRING, &tags, N_("comma-separated tags"), N_("TAGS") },
+    { "valid-from", 0, 0, G_OPTION_ARG_STRING, &valid_from, N_("first day it may air"),
+      N_("YYYY-MM-DD") },
+    { "valid-until", 0, 0, G_OPTION_ARG_STRING, &valid_until, N_("last day it may air"),
+      N_("YYYY-MM-DD") },
     { NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -117,23 +169,24 @@ spot_add(LoaContext *ctx, int argc, char **argv)
   const char *file = argv[1];
   const LoaIngestMeta meta = {
     .id = id, .title = title, .category = category, .topic = topic,
-    .language = language, .supplier = supplier,
+    .language = language, .supplier = supplier, .notes = notes, .tags = tags,
+    .valid_from = valid_from, .valid_until = valid_until,
   };
+  const LoaIngestOptions options = loa_cmd_spot_ingest_options(ctx->config);
   gboolean existing = FALSE;
-  g_autoptr(LoaSpot) spot = loa_ingest_file(ctx->db, ctx->config->library, file, &meta,
+  gint64 started = g_get_monotonic_time();
+  g_autoptr(LoaSpot) spot = loa_ingest_file(ctx->db, ctx->config->library, file, &meta, &options,
                                             &existing, &error);
   if (spot == NULL) {
     loa_command_error("%s", error->message);
-    return exit_code_for(error);
+    return loa_cmd_spot_exit_code(error);
   }
   if (existing) {
     loa_command_error(_("%s: already in the library as spot %s"), file, spot->id);
     return loa_command_finish_output(LOA_EXIT_OK);
   }
-  g_autofree char *duration = format_duration_ms(spot->duration_ns);
-  printf(_("Added spot %s: %s (%s, %s, %d Hz, %d ch)\n"), spot->id,
-         spot->title[0] != '\0' ? spot->title : spot->original_name, duration, spot->codec,
-         spot->sample_rate, spot->channels);
+  loa_cmd_spot_print_added(ctx->config, spot,
+                           (double)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
   return loa_command_finish_output(LOA_EXIT_OK);
 }
 
@@ -162,7 +215,7 @@ spot_list(LoaContext *ctx, int argc, char **argv)
   g_autoptr(GPtrArray) spots = loa_spot_list(ctx->db, &error);
   if (spots == NULL) {
     loa_command_error("%s", error->message);
-    return exit_code_for(error);
+    return loa_cmd_spot_exit_code(error);
   }
 
   enum { ID, TITLE, CATEGORY, TOPIC, DURATION, CODEC, RATE, CHANNELS, STATUS, SUPPLIER, SHA256 };
@@ -236,6 +289,14 @@ add_int(GArray *fields, const char *key, const char *label, gint64 value)
   add_field(fields, key, label, g_strdup_printf("%" G_GINT64_FORMAT, value), NULL, TRUE);
 }
 
+/* A level in dB: one decimal; JSON null and empty CSV when not measured. */
+static void
+add_db(GArray *fields, const char *key, const char *label, double value)
+{
+  add_field(fields, key, label, loa_cmd_spot_format_db(value, _("not measured")),
+            loa_cmd_spot_format_db(value, "null"), TRUE);
+}
+
 static gboolean
 print_fields(GArray *fields, LoaTableFormat format)
 {
@@ -264,8 +325,11 @@ print_fields(GArray *fields, LoaTableFormat format)
                            field->number ? LOA_COLUMN_NUMBER : LOA_COLUMN_TEXT);
     }
     loa_table_add_row(table);
-    for (guint i = 0; i < fields->len; i++)
-      loa_table_set(table, i, g_array_index(fields, Field, i).machine);
+    for (guint i = 0; i < fields->len; i++) {
+      const Field *field = &g_array_index(fields, Field, i);
+      loa_table_set(table, i, field->number && g_strcmp0(field->machine, "null") == 0
+                                ? "" : field->machine);
+    }
   } else {
     loa_table_add_column(table, "field", _("Field"), LOA_COLUMN_TEXT);
     loa_table_add_column(table, "value", _("Value"), LOA_COLUMN_TEXT);
@@ -332,6 +396,46 @@ spot_show(LoaContext *ctx, int argc, char **argv)
   add_text(fields, "added_by", _("Added by"), spot->added_by);
   add_field(fields, "added_at", _("Added at"), loa_time_format_local(tz, spot->added_at),
             loa_time_format_iso(tz, spot->added_at), FALSE);
+  add_text(fields, "tags", _("Tags"), spot->tags);
+  add_text(fields, "notes", _("Notes"), spot->notes);
+  add_text(fields, "valid_from", _("Valid from"), spot->valid_from ? spot->valid_from : "");
+  add_text(fields, "valid_until", _("Valid until"), spot->valid_until ? spot->valid_until : "");
+  add_db(fields, "loudness_lufs", _("Loudness (LUFS)"), spot->loudness_lufs);
+  add_db(fields, "loudness_range_lu", _("Loudness range (LU)"), spot->loudness_range_lu);
+  add_db(fields, "true_peak_dbtp", _("True peak (dBTP)"), spot->true_peak_dbtp);
+  add_db(fields, "air_gain_db", _("Gain at air time (dB)"),
+         isfinite(spot->loudness_lufs)
+           ? loa_spot_air_gain_db(spot, ctx->config->loudness_target, ctx->config->true_peak_max)
+           : NAN);
+  add_field(fields, "cue_in", _("Cue in"), format_duration_ms(spot->cue_in_ns),
+            format_seconds(spot->cue_in_ns), TRUE);
+  add_field(fields, "cue_out", _("Cue out"), format_duration_ms(spot->cue_out_ns),
+            format_seconds(spot->cue_out_ns), TRUE);
+  add_text(fields, "approved_by", _("Approved by"), spot->approved_by ? spot->approved_by : "");
+  add_field(fields, "approved_at", _("Approved at"),
+            spot->approved_at ? loa_time_format_local(tz, spot->approved_at) : g_strdup(""),
+            spot->approved_at ? loa_time_format_iso(tz, spot->approved_at) : g_strdup(""), FALSE);
+  add_text(fields, "retired_by", _("Retired by"), spot->retired_by ? spot->retired_by : "");
+  add_field(fields, "retired_at", _("Retired at"),
+            spot->retired_at ? loa_time_format_local(tz, spot->retired_at) : g_strdup(""),
+            spot->retired_at ? loa_time_format_iso(tz, spot->retired_at) : g_strdup(""), FALSE);
+  if (spot->bulletin_text != NULL)
+    add_text(fields, "bulletin_text", _("Bulletin text"), spot->bulletin_text);
+
+  g_autoptr(GPtrArray) history = loa_spot_history(ctx->db, spot->id, &error);
+  if (history == NULL) {
+    loa_command_error("%s", error->message);
+    return LOA_EXIT_PROBLEM;
+  }
+  g_autoptr(GString) trail = g_string_new(NULL);
+  for (guint i = 0; i < history->len; i++) {
+    const LoaSpotEvent *event = g_ptr_array_index(history, i);
+    g_autofree char *when = loa_time_format_iso(tz, event->at);
+    g_string_append_printf(trail, "%s%s %s %s %.12s%s%s", i > 0 ? "\n" : "", when,
+                           event->action, event->actor, event->sha256,
+                           event->detail[0] != '\0' ? " — " : "", event->detail);
+  }
+  add_text(fields, "history", _("History"), trail->str);
   return finish_printing(print_fields(fields, format));
 }
 
@@ -342,6 +446,11 @@ loa_cmd_spot(LoaContext *ctx, int argc, char **argv)
     { "add", spot_add, N_("copy an audio file into the library and catalog it") },
     { "list", spot_list, N_("list the spots in the library") },
     { "show", spot_show, N_("show everything about one spot") },
+    { "approve", loa_cmd_spot_approve, N_("approve a spot so that it can air") },
+    { "retire", loa_cmd_spot_retire, N_("retire a spot: it never airs again") },
+    { "edit", loa_cmd_spot_edit, N_("change a spot's title, category, validity... (not its file)") },
+    { "watch", loa_cmd_spot_watch, N_("ingest the files that culture offices drop in a folder") },
+    { "say", loa_cmd_spot_say, N_("turn a text bulletin into a spoken spot") },
   };
   return loa_command_dispatch(ctx, "spot", subcommands, G_N_ELEMENTS(subcommands), argc, argv);
 }

@@ -9,3 +9,13 @@ add_test(NAME audio-library.cli
 
 set_tests_properties(audio-library.ingest audio-library.cli PROPERTIES
   TIMEOUT 60 SKIP_RETURN_CODE 77 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
+
+# Loudness against reference signals (EBU Tech 3341/3342), cues, review rules,
+# air-time integrity, the drop folder and spoken bulletins.
+add_executable(test-audio-library-library audio-library/test-library.c)
+target_link_libraries(test-audio-library-library PRIVATE loa-audio-library m)
+add_test(NAME audio-library.library COMMAND test-audio-library-library)
+add_test(NAME audio-library.review
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/audio-library/test-review.sh $<TARGET_FILE:loa>)
+set_tests_properties(audio-library.library audio-library.review PROPERTIES
+  TIMEOUT 120 SKIP_RETURN_CODE 77 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")

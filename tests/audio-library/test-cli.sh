@@ -22,6 +22,7 @@ cat >"$work/loa.cfg" <<'EOF'
 station = { id = "test"; };
 database = "x.db";
 library = "lib";
+require_approval = false;
 lines = ( { id = "a"; output = "null"; } );
 EOF
 

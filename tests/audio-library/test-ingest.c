@@ -299,7 +299,8 @@ ingest_ok(Fixture *fixture, const char *name, const LoaIngestMeta *meta)
   g_autoptr(GError) error = NULL;
   g_autofree char *path = fixture_path(name);
   gboolean existing = TRUE;
-  LoaSpot *spot = loa_ingest_file(fixture->db, fixture->library, path, meta, &existing, &error);
+  LoaSpot *spot =
+    loa_ingest_file(fixture->db, fixture->library, path, meta, NULL, &existing, &error);
   g_assert_no_error(error);
   g_assert_nonnull(spot);
   g_assert_false(existing);
@@ -316,8 +317,8 @@ ingest_refused(Fixture *fixture, const char *path, const LoaIngestMeta *meta, Lo
   g_autofree char *before = library_listing(fixture);
   gboolean existing = TRUE;
 
-  g_autoptr(LoaSpot) spot = loa_ingest_file(fixture->db, fixture->library, path, meta, &existing,
-                                            &error);
+  g_autoptr(LoaSpot) spot =
+    loa_ingest_file(fixture->db, fixture->library, path, meta, NULL, &existing, &error);
   g_assert_null(spot);
   g_assert_false(existing);
   g_assert_error(error, LOA_SPOT_ERROR, (gint)code);
@@ -494,7 +495,7 @@ test_duplicate_file(Fixture *fixture, gconstpointer data)
   const LoaIngestMeta again_meta = { .id = "B", .title = "again" };
   gboolean existing = FALSE;
   g_autoptr(LoaSpot) again = loa_ingest_file(fixture->db, fixture->library, path, &again_meta,
-                                             &existing, &error);
+                                             NULL, &existing, &error);
   g_assert_no_error(error);
   g_assert_true(existing);
   g_assert_cmpstr(again->id, ==, "A");
@@ -577,8 +578,8 @@ test_defaults(Fixture *fixture, gconstpointer data)
   gint64 before = loa_time_now_wall_ns();
   g_autoptr(GError) error = NULL;
   gboolean existing = TRUE;
-  g_autoptr(LoaSpot) spot = loa_ingest_file(fixture->db, fixture->library, path, NULL, &existing,
-                                            &error);
+  g_autoptr(LoaSpot) spot =
+    loa_ingest_file(fixture->db, fixture->library, path, NULL, NULL, &existing, &error);
   g_assert_no_error(error);
   g_assert_false(existing);
 
@@ -592,7 +593,7 @@ test_defaults(Fixture *fixture, gconstpointer data)
   g_assert_cmpstr(spot->title, ==, "");
   g_assert_cmpstr(spot->category, ==, "other");
   g_assert_cmpstr(spot->language, ==, "vi");
-  g_assert_cmpstr(spot->status, ==, "approved");
+  g_assert_cmpstr(spot->status, ==, "submitted");  /* require_approval is the default */
   g_assert_cmpstr(spot->added_by, ==, g_get_user_name());
   g_assert_cmpint(spot->added_at, >=, before);
   g_assert_cmpint(spot->added_at, <=, loa_time_now_wall_ns());
