@@ -7,12 +7,16 @@
 #include "i18n.h"
 #include "loa-time.h"
 
+#include <math.h>
+#include <string.h>
+
 G_DEFINE_QUARK(loa-airlog-error-quark, loa_airlog_error)
 
 typedef enum {
   STMT_INSERT,
   STMT_INSERT_FINAL,
   STMT_SET_STARTED,
+  STMT_SET_FACTS,
   STMT_SELECT_ROW,
   STMT_HEAD,
   STMT_NEXT_ID,
@@ -29,20 +33,30 @@ typedef enum {
   " coalesce(schedule_id, 0), scheduled_at, coalesce(started_at, 0),"                  \
   " coalesce(ended_at, 0), samples, sample_rate, status, reason,"                      \
   " coalesce(completed_at, 0), coalesce(chain_seq, 0), coalesce(prev_hash, ''),"       \
-  " coalesce(hash, '')"
+  " coalesce(hash, ''), coalesce(chain_version, 0), gain_db IS NOT NULL,"               \
+  " coalesce(gain_db, 0), switches, monitor, monitor_lufs IS NOT NULL,"                 \
+  " coalesce(monitor_lufs, 0)"
 
 static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_INSERT] =
     "INSERT INTO airings (line, spot_id, spot_sha256, title, category, topic, priority,"
-    " schedule_id, event_ref, scheduled_at, status, reason, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, 'on-air', '', ?)",
+    " schedule_id, event_ref, scheduled_at, status, reason, created_at, gain_db, switches,"
+    " monitor, monitor_lufs)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, 'on-air', '', ?, CASE WHEN ? THEN ? END,"
+    " ?, ?, CASE WHEN ? THEN ? END)",
   [STMT_INSERT_FINAL] =
     "INSERT INTO airings (id, line, spot_id, spot_sha256, title, category, topic, priority,"
     " schedule_id, event_ref, scheduled_at, status, reason, created_at, completed_at,"
-    " chain_seq, prev_hash, hash)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    " chain_seq, prev_hash, hash, chain_version, gain_db, switches, monitor, monitor_lufs)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " CASE WHEN ? THEN ? END, ?, ?, CASE WHEN ? THEN ? END)",
   [STMT_SET_STARTED] =
     "UPDATE airings SET started_at = ?, sample_rate = ? WHERE id = ? AND status = 'on-air'",
+  [STMT_SET_FACTS] =
+    "UPDATE airings SET gain_db = CASE WHEN ?1 THEN ?2 ELSE gain_db END,"
+    " switches = coalesce(?3, switches), monitor = coalesce(?4, monitor),"
+    " monitor_lufs = CASE WHEN ?5 THEN ?6 ELSE monitor_lufs END"
+    " WHERE id = ?7 AND status = 'on-air'",
   [STMT_SELECT_ROW] = "SELECT " AIRING_COLUMNS " FROM airings WHERE id = ?",
   [STMT_HEAD] =
     "SELECT chain_seq, hash FROM airings WHERE chain_seq IS NOT NULL"
@@ -51,12 +65,15 @@ static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_COMPLETE] =
     "UPDATE airings SET status = ?, started_at = NULLIF(?, 0), ended_at = NULLIF(?, 0),"
     " samples = ?, sample_rate = ?, reason = ?, completed_at = ?, chain_seq = ?,"
-    " prev_hash = ?, hash = ? WHERE id = ? AND status = 'on-air'",
+    " prev_hash = ?, hash = ?, chain_version = ?, gain_db = CASE WHEN ? THEN ? END,"
+    " switches = ?, monitor = ?, monitor_lufs = CASE WHEN ? THEN ? END"
+    " WHERE id = ? AND status = 'on-air'",
   [STMT_ON_AIR] = "SELECT id FROM airings WHERE status = 'on-air' ORDER BY id",
   [STMT_UNCHAINED] =
     "SELECT " AIRING_COLUMNS " FROM airings WHERE status <> 'on-air' AND chain_seq IS NULL"
     " ORDER BY coalesce(completed_at, 0), id",
-  [STMT_SET_CHAIN] = "UPDATE airings SET chain_seq = ?, prev_hash = ?, hash = ? WHERE id = ?",
+  [STMT_SET_CHAIN] =
+    "UPDATE airings SET chain_seq = ?, prev_hash = ?, hash = ?, chain_version = ? WHERE id = ?",
 };
 
 struct LoaAirlog {
@@ -90,6 +107,13 @@ airing_from_row(sqlite3_stmt *stmt)
   a->chain_seq = sqlite3_column_int64(stmt, 18);
   a->prev_hash = loa_db_column_text(stmt, 19);
   a->hash = loa_db_column_text(stmt, 20);
+  a->chain_version = sqlite3_column_int(stmt, 21);
+  a->gain_known = sqlite3_column_int(stmt, 22);
+  a->gain_db = sqlite3_column_double(stmt, 23);
+  a->switches = loa_db_column_text(stmt, 24);
+  a->monitor = loa_db_column_text(stmt, 25);
+  a->monitor_lufs_known = sqlite3_column_int(stmt, 26);
+  a->monitor_lufs = sqlite3_column_double(stmt, 27);
   return a;
 }
 
@@ -171,6 +195,7 @@ link_into_chain(LoaAirlog *log, LoaAiring *airing, GError **error)
   sqlite3_reset(head);
   if (airing->completed_at == 0)
     airing->completed_at = loa_time_now_wall_ns();
+  airing->chain_version = LOA_CHAIN_VERSION;
 
   g_autoptr(GString) canonical = g_string_new(NULL);
   loa_chain_canonical(log->station_id, airing, canonical);
@@ -179,16 +204,87 @@ link_into_chain(LoaAirlog *log, LoaAiring *airing, GError **error)
   return TRUE;
 }
 
+/* Levels are kept to the hundredth of a dB, the resolution the canonical
+ * form writes (chain.c), so that the row and its hash say the same. */
+static double
+to_hundredths(double value)
+{
+  return round(value * 100.0) / 100.0;
+}
+
+static const char *
+empty_to_null(const char *text)
+{
+  return text != NULL && text[0] != '\0' ? text : NULL;
+}
+
+/* Checks what facts say; NULL facts is fine (nothing known). */
+static gboolean
+check_facts(const LoaAiringFacts *facts, GError **error)
+{
+  if (facts == NULL)
+    return TRUE;
+  const char *monitor = facts->monitor;
+  if (monitor != NULL && monitor[0] != '\0' && strcmp(monitor, LOA_MONITOR_PRESENT) != 0 &&
+      strcmp(monitor, LOA_MONITOR_ABSENT) != 0 && strcmp(monitor, LOA_MONITOR_PARTIAL) != 0) {
+    g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
+                _("'%s' is not a monitor result (present, absent or partial)"), monitor);
+    return FALSE;
+  }
+  /* 1e12 dB is nonsense, but keeps the hundredths inside 64 bits. */
+  if ((facts->gain_known && !(fabs(facts->gain_db) < 1e12)) ||
+      (facts->monitor_lufs_known && !(fabs(facts->monitor_lufs) < 1e12))) {
+    g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
+                _("a gain or monitored level is not a finite number of dB"));
+    return FALSE;
+  }
+  if (facts->switches != NULL && !g_utf8_validate(facts->switches, -1, NULL)) {
+    g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
+                _("the switch result is not UTF-8 text"));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* What facts knows, over what airing has. */
+static void
+merge_facts(LoaAiring *airing, const LoaAiringFacts *facts)
+{
+  if (facts == NULL)
+    return;
+  if (facts->gain_known) {
+    airing->gain_known = TRUE;
+    airing->gain_db = to_hundredths(facts->gain_db);
+  }
+  if (empty_to_null(facts->switches) != NULL) {
+    g_free(airing->switches);
+    airing->switches = g_strdup(facts->switches);
+  }
+  if (empty_to_null(facts->monitor) != NULL) {
+    g_free(airing->monitor);
+    airing->monitor = g_strdup(facts->monitor);
+  }
+  if (facts->monitor_lufs_known) {
+    airing->monitor_lufs_known = TRUE;
+    airing->monitor_lufs = to_hundredths(facts->monitor_lufs);
+  }
+}
+
 gint64
 loa_airlog_open(LoaAirlog *log, const LoaAiringPlan *plan, GError **error)
 {
+  const LoaAiringFacts *f = &plan->facts;
+  if (!check_facts(f, error))
+    return 0;
   sqlite3_stmt *stmt = log->stmts[STMT_INSERT];
-  if (!loa_db_bind(stmt, error, "tttttttitii", plan->line, plan->spot_id,
+  if (!loa_db_bind(stmt, error, "tttttttitiiidttid", plan->line, plan->spot_id,
                    plan->spot_sha256 ? plan->spot_sha256 : "", plan->title ? plan->title : "",
                    plan->category ? plan->category : "", plan->topic ? plan->topic : "",
                    plan->priority ? plan->priority : "normal", plan->schedule_id,
                    plan->event_ref ? plan->event_ref : "", plan->scheduled_at,
-                   loa_time_now_wall_ns()) ||
+                   loa_time_now_wall_ns(), (gint64)f->gain_known, to_hundredths(f->gain_db),
+                   f->switches ? f->switches : "", f->monitor ? f->monitor : "",
+                   (gint64)f->monitor_lufs_known, to_hundredths(f->monitor_lufs)) ||
       !loa_db_step_done(stmt, error))
     return 0;
   return sqlite3_last_insert_rowid(log->db);
@@ -198,7 +294,8 @@ gint64
 loa_airlog_record(LoaAirlog *log, const LoaAiringPlan *plan, const char *status,
                   const char *reason, GError **error)
 {
-  if (!require_final(status, error) || !loa_db_begin(log->db, error))
+  if (!require_final(status, error) || !check_facts(&plan->facts, error) ||
+      !loa_db_begin(log->db, error))
     return 0;
 
   sqlite3_stmt *next = log->stmts[STMT_NEXT_ID];
@@ -225,16 +322,25 @@ loa_airlog_record(LoaAirlog *log, const LoaAiringPlan *plan, const char *status,
     .status = (char *)status,
     .reason = (char *)(reason ? reason : ""),
     .completed_at = now,
+    .gain_known = plan->facts.gain_known,
+    .gain_db = to_hundredths(plan->facts.gain_db),
+    .switches = (char *)(plan->facts.switches ? plan->facts.switches : ""),
+    .monitor = (char *)(plan->facts.monitor ? plan->facts.monitor : ""),
+    .monitor_lufs_known = plan->facts.monitor_lufs_known,
+    .monitor_lufs = to_hundredths(plan->facts.monitor_lufs),
   };
   sqlite3_reset(next);
 
   sqlite3_stmt *stmt = log->stmts[STMT_INSERT_FINAL];
   gboolean ok = link_into_chain(log, &airing, error) &&
-                loa_db_bind(stmt, error, "itttttttitittiiitt", airing.id, airing.line,
+                loa_db_bind(stmt, error, "itttttttitittiiittiidttid", airing.id, airing.line,
                             airing.spot_id, airing.spot_sha256, airing.title, airing.category,
                             airing.topic, airing.priority, airing.schedule_id, airing.event_ref,
                             airing.scheduled_at, airing.status, airing.reason, now, now,
-                            airing.chain_seq, airing.prev_hash, airing.hash) &&
+                            airing.chain_seq, airing.prev_hash, airing.hash,
+                            (gint64)airing.chain_version, (gint64)airing.gain_known,
+                            airing.gain_db, airing.switches, airing.monitor,
+                            (gint64)airing.monitor_lufs_known, airing.monitor_lufs) &&
                 loa_db_step_done(stmt, error) && loa_db_commit(log->db, error);
   g_free(airing.prev_hash);
   g_free(airing.hash);
@@ -261,12 +367,32 @@ loa_airlog_set_started(LoaAirlog *log, gint64 id, gint64 started_at, int sample_
   return TRUE;
 }
 
+gboolean
+loa_airlog_set_facts(LoaAirlog *log, gint64 id, const LoaAiringFacts *facts, GError **error)
+{
+  if (!check_facts(facts, error))
+    return FALSE;
+  sqlite3_stmt *stmt = log->stmts[STMT_SET_FACTS];
+  if (!loa_db_bind(stmt, error, "idttidi", (gint64)facts->gain_known,
+                   to_hundredths(facts->gain_db), empty_to_null(facts->switches),
+                   empty_to_null(facts->monitor), (gint64)facts->monitor_lufs_known,
+                   to_hundredths(facts->monitor_lufs), id) ||
+      !loa_db_step_done(stmt, error))
+    return FALSE;
+  if (sqlite3_changes(log->db) != 1) {
+    g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
+                _("airing %" G_GINT64_FORMAT " is not on air (already completed or unknown)"), id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Inside a write transaction: completes on-air row id. started_at/ended_at
- * < 0 keep what the row has. */
+ * < 0 keep what the row has; facts (may be NULL) over what it has. */
 static gboolean
 complete_locked(LoaAirlog *log, gint64 id, const char *status, gint64 started_at,
                 gint64 ended_at, gint64 samples, int sample_rate, const char *reason,
-                GError **error)
+                const LoaAiringFacts *facts, GError **error)
 {
   sqlite3_stmt *select = log->stmts[STMT_SELECT_ROW];
   if (!loa_db_bind(select, error, "i", id))
@@ -293,14 +419,17 @@ complete_locked(LoaAirlog *log, gint64 id, const char *status, gint64 started_at
     airing->samples = samples;
   if (sample_rate >= 0)
     airing->sample_rate = sample_rate;
+  merge_facts(airing, facts);
   if (!link_into_chain(log, airing, error))
     return FALSE;
 
   sqlite3_stmt *stmt = log->stmts[STMT_COMPLETE];
-  return loa_db_bind(stmt, error, "tiiiitiitti", airing->status, airing->started_at,
+  return loa_db_bind(stmt, error, "tiiiitiittiidttidi", airing->status, airing->started_at,
                      airing->ended_at, airing->samples, (gint64)airing->sample_rate,
                      airing->reason, airing->completed_at, airing->chain_seq, airing->prev_hash,
-                     airing->hash, id) &&
+                     airing->hash, (gint64)airing->chain_version, (gint64)airing->gain_known,
+                     airing->gain_db, airing->switches, airing->monitor,
+                     (gint64)airing->monitor_lufs_known, airing->monitor_lufs, id) &&
          loa_db_step_done(stmt, error);
 }
 
@@ -309,10 +438,20 @@ loa_airlog_complete(LoaAirlog *log, gint64 id, const char *status, gint64 starte
                     gint64 ended_at, gint64 samples, int sample_rate, const char *reason,
                     GError **error)
 {
-  if (!require_final(status, error) || !loa_db_begin(log->db, error))
+  return loa_airlog_complete_with_facts(log, id, status, started_at, ended_at, samples,
+                                        sample_rate, reason, NULL, error);
+}
+
+gboolean
+loa_airlog_complete_with_facts(LoaAirlog *log, gint64 id, const char *status, gint64 started_at,
+                               gint64 ended_at, gint64 samples, int sample_rate,
+                               const char *reason, const LoaAiringFacts *facts, GError **error)
+{
+  if (!require_final(status, error) || !check_facts(facts, error) ||
+      !loa_db_begin(log->db, error))
     return FALSE;
   if (!complete_locked(log, id, status, started_at, ended_at, samples, sample_rate, reason,
-                       error) ||
+                       facts, error) ||
       !loa_db_commit(log->db, error)) {
     loa_db_rollback(log->db);
     return FALSE;
@@ -339,7 +478,7 @@ loa_airlog_recover(LoaAirlog *log, const char *reason, GError **error)
    * end and sample count stay unknown. */
   for (guint i = 0; ok && i < ids->len; i++)
     ok = complete_locked(log, g_array_index(ids, gint64, i), LOA_AIRING_INTERRUPTED, -1, -1, -1,
-                         -1, reason, error);
+                         -1, reason, NULL, error);
   if (!ok || !loa_db_commit(log->db, error)) {
     loa_db_rollback(log->db);
     return -1;
@@ -368,8 +507,8 @@ chain_unchained(LoaAirlog *log, GError **error)
     g_autoptr(LoaAiring) airing = airing_from_row(select);
     sqlite3_stmt *set = log->stmts[STMT_SET_CHAIN];
     ok = link_into_chain(log, airing, error) &&
-         loa_db_bind(set, error, "itti", airing->chain_seq, airing->prev_hash, airing->hash,
-                     airing->id) &&
+         loa_db_bind(set, error, "ittii", airing->chain_seq, airing->prev_hash, airing->hash,
+                     (gint64)airing->chain_version, airing->id) &&
          loa_db_step_done(set, error);
   }
   sqlite3_reset(select);
@@ -399,6 +538,8 @@ loa_airing_free(LoaAiring *airing)
   g_free(airing->reason);
   g_free(airing->prev_hash);
   g_free(airing->hash);
+  g_free(airing->switches);
+  g_free(airing->monitor);
   g_free(airing);
 }
 

@@ -28,6 +28,25 @@ typedef enum {
 #define LOA_AIRING_FAILED "failed"
 #define LOA_AIRING_MISSED "missed"
 
+/* What a line's monitor return showed of an airing (LoaAiringFacts.monitor). */
+#define LOA_MONITOR_PRESENT "present"   /* the spot was heard on the line throughout */
+#define LOA_MONITOR_ABSENT "absent"     /* nothing was heard */
+#define LOA_MONITOR_PARTIAL "partial"   /* heard for part of it only */
+
+/* What the engine knows of an airing besides its times: recorded when the
+ * row is opened, while it plays, or at completion, and covered by the hash
+ * chain (canonical form 2). Zero-initialised, nothing is known; each call
+ * sets only what it knows. Strings are borrowed. */
+typedef struct {
+  gboolean gain_known;       /* a loudness gain was applied */
+  double gain_db;            /* that gain in dB; stored to the hundredth */
+  const char *switches;      /* the line switch's result: "ok", "failed: board 10.0.0.5
+                              * unreachable", ...; NULL or "" = not known / no switch */
+  const char *monitor;       /* LOA_MONITOR_*; NULL or "" = not known / no monitor */
+  gboolean monitor_lufs_known; /* the monitor measured a level */
+  double monitor_lufs;       /* the loudness it measured, LUFS; stored to the hundredth */
+} LoaAiringFacts;
+
 /* What is known of an airing before it plays. Strings are borrowed. */
 typedef struct {
   const char *line;          /* line id */
@@ -40,6 +59,7 @@ typedef struct {
   gint64 schedule_id;        /* loaded schedule it comes from, 0 = none */
   const char *event_ref;     /* "schedule.cfg:12" */
   gint64 scheduled_at;       /* UTC ns */
+  LoaAiringFacts facts;      /* known before it plays (the gain, the switch); zero = none */
 } LoaAiringPlan;
 
 /* One row as read back. Strings owned. Times UTC ns; 0 = not known. */
@@ -56,6 +76,13 @@ typedef struct {
   gint64 chain_seq;          /* position in the hash chain, 0 while on air */
   char *prev_hash;           /* hash of row chain_seq - 1 ("" while on air) */
   char *hash;                /* this row's hash ("" while on air), see chain.h */
+  int chain_version;         /* canonical form it was hashed with (1 or 2; 0 while on air) */
+  gboolean gain_known;       /* a loudness gain was applied ... */
+  double gain_db;            /* ... of this many dB (hundredths) */
+  char *switches;            /* the line switch's result ("" = none) */
+  char *monitor;             /* LOA_MONITOR_* or "" (no monitor) */
+  gboolean monitor_lufs_known; /* the monitor measured a level ... */
+  double monitor_lufs;       /* ... of this many LUFS (hundredths) */
 } LoaAiring;
 
 void loa_airing_free(LoaAiring *airing);
@@ -70,23 +97,41 @@ LoaAirlog *loa_airlog_new(sqlite3 *db, GError **error) G_GNUC_WARN_UNUSED_RESULT
 void loa_airlog_free(LoaAirlog *log);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaAirlog, loa_airlog_free)
 
-/* Inserts an 'on-air' row and commits it. Returns its id (> 0), or 0 with the error set. */
+/* Inserts an 'on-air' row with plan->facts and commits it. Returns its id
+ * (> 0), or 0 with the error set. */
 gint64 loa_airlog_open(LoaAirlog *log, const LoaAiringPlan *plan, GError **error);
 
 /* Records the measured start of an on-air row. */
 gboolean loa_airlog_set_started(LoaAirlog *log, gint64 id, gint64 started_at, int sample_rate,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Records facts of an on-air row as they become known (the switch result
+ * when the line is switched, ...); what facts does not know is kept. Fails
+ * with LOA_AIRLOG_ERROR_INVALID (nothing changed) if the row is not on air
+ * or facts->monitor is not a LOA_MONITOR_* value. */
+gboolean loa_airlog_set_facts(LoaAirlog *log, gint64 id, const LoaAiringFacts *facts,
+                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Completes an on-air row with a final status and links it into the hash
  * chain (chain.h), in one transaction. started_at/ended_at 0 = not known
  * (never played); reason may be NULL. Fails (and changes nothing) if the row
- * is not on-air. */
+ * is not on-air. Same as loa_airlog_complete_with_facts without facts. */
 gboolean loa_airlog_complete(LoaAirlog *log, gint64 id, const char *status, gint64 started_at,
                              gint64 ended_at, gint64 samples, int sample_rate,
                              const char *reason, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* loa_airlog_complete, also recording the facts known at the end (the
+ * monitor's verdict); facts may be NULL, and what it does not know keeps
+ * what the row has. A bad monitor value fails with LOA_AIRLOG_ERROR_INVALID. */
+gboolean loa_airlog_complete_with_facts(LoaAirlog *log, gint64 id, const char *status,
+                                        gint64 started_at, gint64 ended_at, gint64 samples,
+                                        int sample_rate, const char *reason,
+                                        const LoaAiringFacts *facts,
+                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Inserts a row that is final at once (a spot that failed before it could
- * play, a missed airing). Returns its id or 0 with the error set. */
+ * play, a missed airing), with plan->facts. Returns its id or 0 with the
+ * error set. */
 gint64 loa_airlog_record(LoaAirlog *log, const LoaAiringPlan *plan, const char *status,
                          const char *reason, GError **error);
 

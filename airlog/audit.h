@@ -9,6 +9,7 @@
  *   bundles   one per imported bundle: period, chain range, heads, signature
  *   airings   one per imported row, keyed (station_id, chain_seq); the
  *             canonical fields as columns, plus prev_hash and hash
+ *   bundle_files  each imported bundle's file, byte for byte (from schema 4)
  * Imported bundles and rows are never changed nor deleted (triggers).
  *
  * An import accepts a bundle only if every check holds, and then takes all
@@ -85,6 +86,29 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LoaAuditImport, loa_audit_import_clear)
  * database itself failed. */
 gboolean loa_audit_import(LoaAudit *audit, const LoaBundle *bundle, const char *source, gint64 now,
                           LoaAuditImport *result, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* What `loa audit verify` found. */
+typedef struct {
+  gint64 stations;          /* stations with bundles checked */
+  gint64 bundles;           /* bundles that hold */
+  gint64 rows;              /* rows whose hash was recomputed */
+  gint64 unsigned_bundles;  /* of them, imported before files were kept: chain checked, signature not */
+  gint64 bad_bundle;        /* the first bundle with a problem, 0 if none */
+  char *problem;            /* what is wrong with it ("bundle #K (PERIOD) of station 'X': ..."),
+                             * NULL if everything holds */
+} LoaAuditVerify;
+
+void loa_audit_verify_clear(LoaAuditVerify *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LoaAuditVerify, loa_audit_verify_clear)
+
+/* Checks everything imported again, station by station in chain order:
+ * each bundle's rows (positions, every hash recomputed from the columns,
+ * the heads), the link to the bundle before, and its stored file (whole,
+ * signed by the station's registered key, carrying exactly the rows the
+ * database has). Stops at the first problem, set in result (TRUE is
+ * returned); FALSE with the error set only if the database cannot be read. */
+gboolean loa_audit_verify(LoaAudit *audit, LoaAuditVerify *result,
+                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* One line of `loa audit list`: a station with one of its bundles, or with
  * bundle_id 0 if it has none. Strings owned. */

@@ -79,6 +79,7 @@ loa_bundle_free(LoaBundle *bundle)
   g_free(bundle->head_before);
   g_free(bundle->head_after);
   g_free(bundle->public_key);
+  g_free(bundle->forms);
   g_ptr_array_unref(bundle->rows);
   if (bundle->data != NULL)
     g_bytes_unref(bundle->data);
@@ -132,35 +133,68 @@ unescape(const char *text, gsize length)
 
 /* The canonical form, read back. */
 
-typedef enum { FIELD_TEXT, FIELD_INT64, FIELD_INT } FieldType;
+typedef enum { FIELD_TEXT, FIELD_INT64, FIELD_INT, FIELD_CENTI } FieldType;
 
 typedef struct {
   const char *name;
   FieldType type;
+  int since;        /* first form (chain.h) with this field */
   goffset offset;   /* in LoaAiring */
+  goffset known;    /* FIELD_CENTI: its gboolean "known" flag */
 } CanonicalField;
 
+#define FIELD(name, type, since, member) \
+  { name, type, since, G_STRUCT_OFFSET(LoaAiring, member), 0 }
 /* Every field of loa_chain_canonical() after "format" and "station". */
 static const CanonicalField canonical_fields[] = {
-  { "seq", FIELD_INT64, G_STRUCT_OFFSET(LoaAiring, chain_seq) },
-  { "id", FIELD_INT64, G_STRUCT_OFFSET(LoaAiring, id) },
-  { "line", FIELD_TEXT, G_STRUCT_OFFSET(LoaAiring, line) },
-  { "spot", FIELD_TEXT, G_STRUCT_OFFSET(LoaAiring, spot_id) },
-  { "spot_sha256", FIELD_TEXT, G_STRUCT_OFFSET(LoaAiring, spot_sha256) },
-  { "title", FIELD_TEXT, G_STRUCT_OFFSET(LoaAiring, title) },
-  { "category", FIELD_TEXT, G_STRUCT_OFFSET(LoaAiring, category) },
-  { "topic", FIELD_TEXT, G_STRUCT_OFFSET(LoaAiring, topic) },
-  { "priority", FIELD_TEXT, G_STRUCT_OFFSET(LoaAiring, priority) },
-  { "event", FIELD_TEXT, G_STRUCT_OFFSET(LoaAiring, event_ref) },
-  { "scheduled_at", FIELD_INT64, G_STRUCT_OFFSET(LoaAiring, scheduled_at) },
-  { "started_at", FIELD_INT64, G_STRUCT_OFFSET(LoaAiring, started_at) },
-  { "ended_at", FIELD_INT64, G_STRUCT_OFFSET(LoaAiring, ended_at) },
-  { "samples", FIELD_INT64, G_STRUCT_OFFSET(LoaAiring, samples) },
-  { "sample_rate", FIELD_INT, G_STRUCT_OFFSET(LoaAiring, sample_rate) },
-  { "status", FIELD_TEXT, G_STRUCT_OFFSET(LoaAiring, status) },
-  { "reason", FIELD_TEXT, G_STRUCT_OFFSET(LoaAiring, reason) },
-  { "completed_at", FIELD_INT64, G_STRUCT_OFFSET(LoaAiring, completed_at) },
+  FIELD("seq", FIELD_INT64, 1, chain_seq),
+  FIELD("id", FIELD_INT64, 1, id),
+  FIELD("line", FIELD_TEXT, 1, line),
+  FIELD("spot", FIELD_TEXT, 1, spot_id),
+  FIELD("spot_sha256", FIELD_TEXT, 1, spot_sha256),
+  FIELD("title", FIELD_TEXT, 1, title),
+  FIELD("category", FIELD_TEXT, 1, category),
+  FIELD("topic", FIELD_TEXT, 1, topic),
+  FIELD("priority", FIELD_TEXT, 1, priority),
+  FIELD("event", FIELD_TEXT, 1, event_ref),
+  FIELD("scheduled_at", FIELD_INT64, 1, scheduled_at),
+  FIELD("started_at", FIELD_INT64, 1, started_at),
+  FIELD("ended_at", FIELD_INT64, 1, ended_at),
+  FIELD("samples", FIELD_INT64, 1, samples),
+  FIELD("sample_rate", FIELD_INT, 1, sample_rate),
+  FIELD("status", FIELD_TEXT, 1, status),
+  FIELD("reason", FIELD_TEXT, 1, reason),
+  FIELD("completed_at", FIELD_INT64, 1, completed_at),
+  { "gain_db", FIELD_CENTI, 2, G_STRUCT_OFFSET(LoaAiring, gain_db),
+    G_STRUCT_OFFSET(LoaAiring, gain_known) },
+  FIELD("switches", FIELD_TEXT, 2, switches),
+  FIELD("monitor", FIELD_TEXT, 2, monitor),
+  { "monitor_lufs", FIELD_CENTI, 2, G_STRUCT_OFFSET(LoaAiring, monitor_lufs),
+    G_STRUCT_OFFSET(LoaAiring, monitor_lufs_known) },
 };
+#undef FIELD
+
+/* "-3.25" back into -3.25: a sign, digits, a point and two digits ("" is
+ * handled by the caller). Whether it was written canonically ("-0.00",
+ * "03.25") is left to the comparison with loa_chain_canonical. */
+static gboolean
+parse_centi(const char *text, double *value)
+{
+  const char *p = text;
+  gboolean negative = *p == '-';
+  if (negative)
+    p++;
+  gsize digits = strspn(p, "0123456789");
+  if (digits == 0 || digits > 15 || p[digits] != '.' || !g_ascii_isdigit(p[digits + 1]) ||
+      !g_ascii_isdigit(p[digits + 2]) || p[digits + 3] != '\0')
+    return FALSE;
+  gint64 hundredths = 0;
+  for (gsize i = 0; i < digits; i++)
+    hundredths = hundredths * 10 + (p[i] - '0');
+  hundredths = hundredths * 100 + (p[digits + 1] - '0') * 10 + (p[digits + 2] - '0');
+  *value = (double)(negative ? -hundredths : hundredths) / 100.0;
+  return TRUE;
+}
 
 /* Stores one "name=value" of the canonical form into airing. Returns a
  * problem (static, translated) or NULL. seen has one flag per field. */
@@ -169,9 +203,12 @@ set_canonical_field(LoaAiring *airing, char **station_id, gboolean *seen, const 
                     gsize name_length, char *value)
 {
   if (name_length == 6 && memcmp(name, "format", 6) == 0) {
-    gboolean known = strcmp(value, LOA_CHAIN_FORMAT) == 0;
+    int version = loa_chain_format_version(value);
     g_free(value);
-    return known ? NULL : _("its format is not " LOA_CHAIN_FORMAT);
+    if (airing->chain_version != 0)
+      return _("it names its format twice");
+    airing->chain_version = version;
+    return version != 0 ? NULL : _("its format is not one this Loa knows");
   }
   if (name_length == 7 && memcmp(name, "station", 7) == 0) {
     if (*station_id != NULL) {
@@ -190,10 +227,21 @@ set_canonical_field(LoaAiring *airing, char **station_id, gboolean *seen, const 
       return _("a field appears twice");
     }
     seen[i] = TRUE;
+    if (airing->chain_version == 0 || field->since > airing->chain_version) {
+      g_free(value);
+      return _("it has a field its format does not have (or no format first)");
+    }
     gpointer slot = G_STRUCT_MEMBER_P(airing, field->offset);
     if (field->type == FIELD_TEXT) {
       *(char **)slot = value;
       return NULL;
+    }
+    if (field->type == FIELD_CENTI) {
+      gboolean known = value[0] != '\0';
+      gboolean ok = !known || parse_centi(value, (double *)slot);
+      g_free(value);
+      G_STRUCT_MEMBER(gboolean, airing, field->known) = known;
+      return ok ? NULL : _("a level field is not a number with two decimals");
     }
     gint64 number = 0;
     gboolean ok = g_ascii_string_to_signed(value, 10, field->type == FIELD_INT ? G_MININT : G_MININT64,
@@ -238,8 +286,10 @@ loa_bundle_parse_canonical(const char *text, char **station_id, GError **error)
       problem = set_canonical_field(airing, &station, seen, line, (gsize)(equals - line), value);
     line = newline + 1;
   }
+  if (problem == NULL && airing->chain_version == 0)
+    problem = _("it names no format");
   for (size_t i = 0; problem == NULL && i < G_N_ELEMENTS(canonical_fields); i++)
-    if (!seen[i])
+    if (!seen[i] && canonical_fields[i].since <= airing->chain_version)
       problem = _("a field is missing");
   if (problem == NULL && station == NULL)
     problem = _("it names no station");
@@ -256,8 +306,54 @@ loa_bundle_parse_canonical(const char *text, char **station_id, GError **error)
   }
   airing->prev_hash = g_strdup("");
   airing->hash = g_strdup("");
+  /* Form 1 has no facts: nothing was known of them. */
+  if (airing->switches == NULL)
+    airing->switches = g_strdup("");
+  if (airing->monitor == NULL)
+    airing->monitor = g_strdup("");
   *station_id = g_steal_pointer(&station);
   return g_steal_pointer(&airing);
+}
+
+/* The version of a row's canonical text, from its first line; 0 if unknown. */
+static int
+row_version(const char *canonical)
+{
+  if (!g_str_has_prefix(canonical, "format="))
+    return 0;
+  const char *value = canonical + strlen("format=");
+  const char *end = strchr(value, '\n');
+  g_autofree char *format = end != NULL ? g_strndup(value, (gsize)(end - value)) : NULL;
+  return loa_chain_format_version(format);
+}
+
+/* The forms of versions set in mask (bit v for version v), oldest first. */
+static char *
+forms_text(guint mask)
+{
+  GString *out = g_string_new(NULL);
+  for (int v = 1; v <= LOA_CHAIN_VERSION; v++) {
+    if (!(mask & (1u << v)))
+      continue;
+    if (out->len > 0)
+      g_string_append_c(out, ' ');
+    g_string_append(out, loa_chain_format(v));
+  }
+  if (out->len == 0)
+    g_string_append(out, loa_chain_format(1));
+  return g_string_free(out, FALSE);
+}
+
+char *
+loa_bundle_forms(GPtrArray *rows)
+{
+  guint mask = 0;
+  for (guint i = 0; i < rows->len; i++) {
+    int version = row_version(((LoaBundleRow *)rows->pdata[i])->canonical);
+    if (version > 0)
+      mask |= 1u << version;
+  }
+  return forms_text(mask);
 }
 
 /* Collecting from the station database. */
@@ -386,6 +482,7 @@ loa_bundle_collect(sqlite3 *db, const char *station_name, const char *timezone_n
     bundle->head_after = g_strdup(bundle->head_before);
   }
   bundle->row_count = bundle->rows->len;
+  bundle->forms = loa_bundle_forms(bundle->rows);
   return g_steal_pointer(&bundle);
 
 failed:
@@ -434,7 +531,9 @@ loa_bundle_sign(LoaBundle *bundle, const LoaStationKey *key, GError **error)
   append_header_int(out, HEADER_ROWS, bundle->row_count);
   append_header(out, HEADER_HEAD_BEFORE, bundle->head_before);
   append_header(out, HEADER_HEAD_AFTER, bundle->head_after);
-  append_header(out, HEADER_CANONICAL, LOA_CHAIN_FORMAT);
+  g_free(bundle->forms);
+  bundle->forms = loa_bundle_forms(bundle->rows);
+  append_header(out, HEADER_CANONICAL, bundle->forms);
   append_header(out, HEADER_PUBLIC_KEY, bundle->public_key);
   g_string_append_c(out, '\n');
   for (guint i = 0; i < bundle->rows->len; i++) {
@@ -587,13 +686,26 @@ set_header(LoaBundle *bundle, Header header, char *value, guint line, GError **e
       return fail(error, LOA_BUNDLE_ERROR_MALFORMED,
                   _("malformed: line %u: '%s' is not an ISO 8601 time"), line, value);
     return TRUE;
-  case HEADER_CANONICAL:
-    if (strcmp(value, LOA_CHAIN_FORMAT) != 0)
-      return fail(error, LOA_BUNDLE_ERROR_VERSION,
-                  _("its rows are in the form '%s', which this Loa does not know (it knows "
-                    "'%s')"),
-                  value, LOA_CHAIN_FORMAT);
+  case HEADER_CANONICAL: {
+    /* Forms this Loa knows, oldest first, once each. */
+    g_auto(GStrv) forms = g_strsplit(value, " ", -1);
+    int last = 0;
+    for (guint i = 0; forms[i] != NULL; i++) {
+      int version = loa_chain_format_version(forms[i]);
+      if (version == 0)
+        return fail(error, LOA_BUNDLE_ERROR_VERSION,
+                    _("its rows are in the form '%s', which this Loa does not know (it knows "
+                      "'%s' to '%s')"),
+                    forms[i], loa_chain_format(1), LOA_CHAIN_FORMAT);
+      if (version <= last)
+        return fail(error, LOA_BUNDLE_ERROR_MALFORMED,
+                    _("malformed: line %u: the forms must be named once each, oldest first"),
+                    line);
+      last = version;
+    }
+    bundle->forms = g_steal_pointer(&owned);
     return TRUE;
+  }
   case N_HEADERS:
     g_assert_not_reached();
   }
@@ -887,6 +999,7 @@ loa_bundle_verify_chain(const LoaBundle *bundle, GPtrArray **airings, GError **e
   g_autoptr(GPtrArray) parsed = g_ptr_array_new_full(rows->len, (GDestroyNotify)loa_airing_free);
   g_autoptr(GString) canonical = g_string_new(NULL);
   const char *prev = bundle->head_before;
+  int last_version = 1;
   for (guint i = 0; i < rows->len; i++) {
     const LoaBundleRow *row = rows->pdata[i];
     gint64 seq = bundle->first_seq + i;
@@ -911,6 +1024,12 @@ loa_bundle_verify_chain(const LoaBundle *bundle, GPtrArray **airings, GError **e
                   _("broken chain at row %" G_GINT64_FORMAT ": its content says it is row %"
                     G_GINT64_FORMAT),
                   seq, airing->chain_seq);
+    if (airing->chain_version < last_version)
+      return fail(error, LOA_BUNDLE_ERROR_CHAIN,
+                  _("broken chain at row %" G_GINT64_FORMAT ": it is in the form '%s', older "
+                    "than the form '%s' of a row before it"),
+                  seq, loa_chain_format(airing->chain_version), loa_chain_format(last_version));
+    last_version = airing->chain_version;
     g_string_truncate(canonical, 0);
     g_string_append(canonical, row->canonical);
     g_autofree char *hash = loa_chain_hash(canonical, prev);
@@ -931,6 +1050,11 @@ loa_bundle_verify_chain(const LoaBundle *bundle, GPtrArray **airings, GError **e
     airing->hash = g_strdup(row->hash);
     prev = row->hash;
   }
+  g_autofree char *forms = loa_bundle_forms(rows);
+  if (g_strcmp0(forms, bundle->forms) != 0)
+    return fail(error, LOA_BUNDLE_ERROR_MALFORMED,
+                _("malformed: the header names the forms '%s' but the rows are in '%s'"),
+                bundle->forms, forms);
   /* Rows missing at the end (the walk above names any other gap). */
   if (bundle->row_count != expected || (gint64)rows->len != expected)
     return fail(error, LOA_BUNDLE_ERROR_CHAIN,

@@ -55,6 +55,8 @@ typedef struct {
   char *head_before;    /* hash of row first_seq - 1, LOA_CHAIN_GENESIS if none */
   char *head_after;     /* hash of row last_seq (= head_before when empty) */
   char *public_key;     /* base64; set when written, as read when parsed */
+  char *forms;          /* the canonical forms of the rows, "loa-airing/1 loa-airing/2"
+                         * (see loa_bundle_forms); set when written, as read when parsed */
   GPtrArray *rows;      /* LoaBundleRow *, in chain order */
   GBytes *data;         /* the whole file, once written or read */
   gsize signed_length;  /* bytes of data the signature covers */
@@ -98,7 +100,7 @@ gboolean loa_bundle_verify_signature(const LoaBundle *bundle, const LoaStationKe
 
 /* Checks that the rows form the chain the header claims: positions
  * first_seq..last_seq without gap, every row of the bundle's station and in
- * canonical form, every hash recomputed with loa_chain_hash from the row's
+ * canonical form, the forms being those the header names (forms), every hash recomputed with loa_chain_hash from the row's
  * text and the previous hash (head_before for the first), the last one being
  * head_after. The error (CHAIN, STATION or MALFORMED) names the first bad
  * row by its chain position. On success, if airings is not NULL, sets it to
@@ -106,9 +108,15 @@ gboolean loa_bundle_verify_signature(const LoaBundle *bundle, const LoaStationKe
 gboolean loa_bundle_verify_chain(const LoaBundle *bundle, GPtrArray **airings,
                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Parses one canonical form (chain.h) back into its station and airing, and
- * checks that it is exactly what loa_chain_canonical() makes of them.
- * Returns a new airing (chain_seq set; prev_hash and hash empty) and sets
- * *station_id, or NULL with LOA_BUNDLE_ERROR_MALFORMED. */
+/* The header value naming the canonical forms of rows (LoaBundleRow *): the
+ * forms they use, oldest first, separated by a space; "loa-airing/1" when
+ * there is no row, as bundles were before form 2. Newly allocated. */
+char *loa_bundle_forms(GPtrArray *rows) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Parses one canonical form (chain.h), in any form this Loa knows, back into
+ * its station and airing, and checks that it is exactly what
+ * loa_chain_canonical() makes of them. Returns a new airing (chain_seq and
+ * chain_version set; prev_hash and hash empty) and sets *station_id, or
+ * NULL with LOA_BUNDLE_ERROR_MALFORMED. */
 LoaAiring *loa_bundle_parse_canonical(const char *text, char **station_id,
                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -174,9 +174,15 @@ append_result(const LoaReport *report, GString *out)
                   "%" G_GINT64_FORMAT " completed airings are in the chain.",
                   (gulong)report->log.rows),
       report->log.rows);
+    g_autofree char *from =
+      report->log_from_seq <= 1
+        ? g_strdup("")
+        : g_strdup_printf(_("Walked from chain row %" G_GINT64_FORMAT
+                            ", the period's first, to the head."),
+                          report->log_from_seq);
     append_markup(out,
-                  "<div class=\"box good\"><strong>%s</strong> %s %s <code>%s</code></div>\n",
-                  _("As-run log verified:"), rows, _("Chain head:"),
+                  "<div class=\"box good\"><strong>%s</strong> %s %s %s <code>%s</code></div>\n",
+                  _("As-run log verified:"), rows, from, _("Chain head:"),
                   report->log.head != NULL ? report->log.head : "");
   } else {
     g_autofree char *where = g_strdup_printf(_("at airing #%" G_GINT64_FORMAT

@@ -233,10 +233,16 @@ append_log_status(const LoaReport *report, GString *out)
 {
   if (!report->log_checked)
     g_string_append(out, _("As-run log: not verified (--no-verify)\n"));
-  else if (report->log.problem == NULL)
+  else if (report->log.problem == NULL && report->log_from_seq <= 1)
     g_string_append_printf(out, _("As-run log: verified, %" G_GINT64_FORMAT
                                   " completed airings in the chain, head %s\n"),
                            report->log.rows, report->log.head);
+  else if (report->log.problem == NULL)
+    g_string_append_printf(out, _("As-run log: verified from chain row %" G_GINT64_FORMAT
+                                  " (the period's first) to the head: %" G_GINT64_FORMAT
+                                  " completed airings, head %s; rows before it were not walked "
+                                  "('loa log verify' walks them all)\n"),
+                           report->log_from_seq, report->log.rows, report->log.head);
   else
     g_string_append_printf(out, _("As-run log: DOES NOT VERIFY at airing #%" G_GINT64_FORMAT
                                   " (chain row %" G_GINT64_FORMAT "): %s\n"),
@@ -390,9 +396,10 @@ append_json(const LoaReport *report, GString *out)
   if (!report->log_checked)
     g_string_append(out, "{\"checked\": false}");
   else {
-    g_string_append_printf(out, "{\"checked\": true, \"verified\": %s, \"rows\": %" G_GINT64_FORMAT
-                                ", \"head\": ",
-                           report->log.problem == NULL ? "true" : "false", report->log.rows);
+    g_string_append_printf(out, "{\"checked\": true, \"verified\": %s, \"from_seq\": %"
+                                G_GINT64_FORMAT ", \"rows\": %" G_GINT64_FORMAT ", \"head\": ",
+                           report->log.problem == NULL ? "true" : "false", report->log_from_seq,
+                           report->log.rows);
     loa_json_append_string(out, report->log.head != NULL ? report->log.head : "");
     if (report->log.problem != NULL) {
       g_string_append_printf(out, ", \"bad_id\": %" G_GINT64_FORMAT ", \"bad_seq\": %"

@@ -13,9 +13,10 @@
 
 G_DEFINE_QUARK(loa-report-error-quark, loa_report_error)
 
-/* What makes an airing count toward a quota: it completed on its line.
- * Monitoring ("verified on air") adds its condition here and nowhere else. */
-#define QUOTA_COUNTS "status = 'completed'"
+/* What makes an airing count toward a quota: it completed on its line and,
+ * where the line has a monitor return (monitor <> ''), the monitor heard it
+ * throughout. Rows of canonical form 1 have no monitor (''). */
+#define QUOTA_COUNTS "(status = 'completed' AND monitor IN ('', 'present'))"
 
 /* One pass over the airings in time order, from a station database (through
  * the covering index airings_report, 0003-report-indexes.sql) or from the
@@ -23,7 +24,8 @@ G_DEFINE_QUARK(loa-report-error-quark, loa_report_error)
  * C: SQL's GROUP BY would sort every row, several times slower on a year. */
 #define AIRINGS_COLUMNS                                                                        \
   "SELECT scheduled_at, line, category, topic, status,"                                        \
-  " CASE WHEN ended_at > started_at THEN ended_at - started_at ELSE 0 END, " QUOTA_COUNTS
+  " CASE WHEN ended_at > started_at THEN ended_at - started_at ELSE 0 END, " QUOTA_COUNTS \
+  ", chain_seq"
 static const char station_airings_sql[] =
   AIRINGS_COLUMNS " FROM airings WHERE scheduled_at >= ?1 AND scheduled_at < ?2";
 static const char audit_airings_sql[] =
@@ -373,6 +375,9 @@ read_airings(Gatherer *g, sqlite3 *db, gint64 from, GError **error)
       }
       cell->airings++;
       cell->airtime_ns += sqlite3_column_int64(stmt, 5);
+      gint64 seq = sqlite3_column_int64(stmt, 7);  /* 0: still on air */
+      if (seq > 0 && (report->first_seq == 0 || seq < report->first_seq))
+        report->first_seq = seq;
     }
     month = month_of(g, at, month);
     g_hash_table_add(g->active, ACTIVE_KEY(line, month + 1));
@@ -606,11 +611,14 @@ loa_report_gather(sqlite3 *db, const LoaReportPeriod *period, const LoaReportSou
 }
 
 gboolean
-loa_report_check_log(LoaReport *report, sqlite3 *db, GError **error)
+loa_report_check_log(LoaReport *report, sqlite3 *db, gboolean whole, GError **error)
 {
   loa_chain_report_clear(&report->log);
   report->log_checked = FALSE;
-  if (!loa_chain_verify(db, &report->log, error))
+  /* A period without a chained row has nothing to start from: the whole
+   * chain then, which is what an empty month costs. */
+  report->log_from_seq = whole || report->first_seq == 0 ? 1 : report->first_seq;
+  if (!loa_chain_verify_from(db, report->log_from_seq, &report->log, error))
     return FALSE;
   report->log_checked = TRUE;
   return TRUE;

@@ -120,8 +120,10 @@ typedef struct {
   GPtrArray *lines;         /* LoaReportLine *: configured lines in configuration order, then the others by id */
   LoaReportLine *station;   /* all lines together; judgements combined over the configured lines */
   LoaQuotaState worst;      /* worst state among the station's judgements (MET if there are none) */
+  gint64 first_seq;         /* smallest chain position of the period's rows (0: none chained) */
   gboolean log_checked;     /* loa_report_check_log() ran */
-  LoaChainReport log;       /* its result when log_checked */
+  gint64 log_from_seq;      /* it walked the chain from this position (1: all of it) to the head */
+  LoaChainReport log;       /* its result when log_checked (rows: those walked) */
 } LoaReport;
 
 void loa_report_free(LoaReport *report);
@@ -133,9 +135,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaReport, loa_report_free)
 LoaReport *loa_report_gather(sqlite3 *db, const LoaReportPeriod *period,
                              const LoaReportSource *source, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Walks the log's hash chain (loa_chain_verify) into report->log. FALSE with
- * the error set only if the database could not be read. */
-gboolean loa_report_check_log(LoaReport *report, sqlite3 *db, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Walks the log's hash chain into report->log: with whole, all of it
+ * (loa_chain_verify); else from the period's first chained row to the head
+ * (loa_chain_verify_from report->first_seq, anchored on the stored hash of
+ * the row before), which checks every row of the period and every row
+ * completed after it — all of it when the period has no chained row. Sets
+ * report->log_from_seq. FALSE with the error set only if the database could
+ * not be read. */
+gboolean loa_report_check_log(LoaReport *report, sqlite3 *db, gboolean whole,
+                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* TRUE if the report found a problem: a quota missed, or a log that was
  * checked and does not verify. In-progress quotas are not problems. */

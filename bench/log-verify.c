@@ -1,9 +1,12 @@
 /* bench/log-verify: how fast `loa log verify` walks the hash chain.
  * Builds a station database of ROWS completed airings with a real chain
  * (canonical form + SHA-256, as the airlog writes them), then times
- * loa_chain_verify over it, a few times, and prints the median rate.
+ * loa_chain_verify over it, a few times, and prints the median rate. Rows are
+ * in canonical form 2 with every airing fact set (gain, switch result,
+ * monitor), as a station with switched and monitored lines writes them.
  *
- *   loa-bench-log-verify [ROWS] [DB]   (default 1000000, a temp file) */
+ *   loa-bench-log-verify [ROWS] [DB]   (default 1000000, a temp file; a DB
+ *                                       that has rows already is reused) */
 #include "airlog.h"
 #include "chain.h"
 #include "db.h"
@@ -19,22 +22,10 @@ compare_double(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-int
-main(int argc, char **argv)
+/* Fills db with rows completed airings forming a chain from the genesis. */
+static gboolean
+build(sqlite3 *db, guint64 rows)
 {
-  guint64 rows = 1000000;
-  if (argc > 1 && !g_ascii_string_to_unsigned(argv[1], 10, 1, G_MAXINT64, &rows, NULL)) {
-    fprintf(stderr, "usage: %s [ROWS] [DB]\n", argv[0]);
-    return 2;
-  }
-  g_autofree char *dir = g_dir_make_tmp("loa-bench-XXXXXX", NULL);
-  g_autofree char *path = argc > 2 ? g_strdup(argv[2]) : g_build_filename(dir, "loa.db", NULL);
-  g_autoptr(GError) error = NULL;
-  sqlite3 *db = loa_db_open(path, LOA_DB_OPEN_CREATE, &error);
-  if (db == NULL) {
-    fprintf(stderr, "%s\n", error->message);
-    return 1;
-  }
   sqlite3_exec(db, "PRAGMA synchronous = OFF; INSERT INTO station VALUES ('bench', 'Bench', 0);"
                    "BEGIN", NULL, NULL, NULL);
   sqlite3_stmt *insert = NULL;
@@ -42,11 +33,13 @@ main(int argc, char **argv)
                      "INSERT INTO airings (id, line, spot_id, spot_sha256, title, category, topic,"
                      " priority, event_ref, scheduled_at, started_at, ended_at, samples,"
                      " sample_rate, status, reason, created_at, completed_at, chain_seq,"
-                     " prev_hash, hash) VALUES (?, ?, ?, ?, ?, 'news', 'attt', 'normal',"
-                     " 'schedule.cfg:3', ?, ?, ?, 1440000, 48000, 'completed', '', ?, ?, ?, ?, ?)",
+                     " prev_hash, hash, chain_version, gain_db, switches, monitor, monitor_lufs)"
+                     " VALUES (?, ?, ?, ?, ?, 'news', 'attt', 'normal',"
+                     " 'schedule.cfg:3', ?, ?, ?, 1440000, 48000, 'completed', '', ?, ?, ?, ?, ?,"
+                     " 2, -3.25, 'ok', 'present', -23.1)",
                      -1, &insert, NULL);
   gint64 t0 = g_get_monotonic_time();
-  g_autofree char *prev = g_strdup(LOA_CHAIN_GENESIS);
+  char *prev = g_strdup(LOA_CHAIN_GENESIS);
   GString *canonical = g_string_new(NULL);
   const char *lines[] = { "an-hoa", "cai-khe", "thoi-binh", "tan-an", "an-binh" };
   for (guint64 i = 1; i <= rows; i++) {
@@ -58,7 +51,9 @@ main(int argc, char **argv)
                     .scheduled_at = at, .started_at = at, .ended_at = at + 30 * LOA_NS_PER_SECOND,
                     .samples = 1440000, .sample_rate = 48000, .status = "completed",
                     .reason = "", .completed_at = at + 31 * LOA_NS_PER_SECOND,
-                    .chain_seq = (gint64)i };
+                    .chain_seq = (gint64)i, .chain_version = 2, .gain_known = TRUE,
+                    .gain_db = -3.25, .switches = "ok", .monitor = "present",
+                    .monitor_lufs_known = TRUE, .monitor_lufs = -23.1 };
     g_string_truncate(canonical, 0);
     loa_chain_canonical("bench", &a, canonical);
     char *hash = loa_chain_hash(canonical, prev);
@@ -78,7 +73,7 @@ main(int argc, char **argv)
     sqlite3_bind_text(insert, 13, hash, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(insert) != SQLITE_DONE) {
       fprintf(stderr, "insert: %s\n", sqlite3_errmsg(db));
-      return 1;
+      return FALSE;
     }
     g_free(prev);
     prev = hash;
@@ -86,8 +81,36 @@ main(int argc, char **argv)
   sqlite3_finalize(insert);
   sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
   g_string_free(canonical, TRUE);
+  g_free(prev);
   printf("built %" G_GUINT64_FORMAT " chained rows in %.1f s\n", rows,
          (double)(g_get_monotonic_time() - t0) / 1e6);
+  return TRUE;
+}
+
+int
+main(int argc, char **argv)
+{
+  guint64 rows = 1000000;
+  if (argc > 1 && !g_ascii_string_to_unsigned(argv[1], 10, 1, G_MAXINT64, &rows, NULL)) {
+    fprintf(stderr, "usage: %s [ROWS] [DB]\n", argv[0]);
+    return 2;
+  }
+  g_autofree char *dir = g_dir_make_tmp("loa-bench-XXXXXX", NULL);
+  g_autofree char *path = argc > 2 ? g_strdup(argv[2]) : g_build_filename(dir, "loa.db", NULL);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = loa_db_open(path, LOA_DB_OPEN_CREATE, &error);
+  if (db == NULL) {
+    fprintf(stderr, "%s\n", error->message);
+    return 1;
+  }
+  sqlite3_stmt *count = NULL;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM airings", -1, &count, NULL);
+  gboolean reuse = sqlite3_step(count) == SQLITE_ROW && sqlite3_column_int64(count, 0) > 0;
+  sqlite3_finalize(count);
+  if (reuse)
+    printf("reusing %s\n", path);
+  else if (!build(db, rows))
+    return 1;
 
   double rates[5];
   for (int run = 0; run < 5; run++) {

@@ -1,6 +1,6 @@
 /* `loa audit`: the city's side. Registers stations and their public keys,
  * imports the bundles they export (verifying each: signature, chain, link to
- * the previous one) and lists what was imported. Needs no station config:
+ * the previous one), lists what was imported and verifies it all again. Needs no station config:
  * the audit database is named by --audit-db FILE or $LOA_AUDIT_DB. */
 #include "commands.h"
 
@@ -284,6 +284,49 @@ audit_list(LoaContext *ctx, int argc, char **argv)
   return loa_command_finish_output(LOA_EXIT_OK);
 }
 
+static int
+audit_verify(LoaContext *ctx, int argc, char **argv)
+{
+  g_autofree char *db = NULL;
+  const GOptionEntry entries[] = { AUDIT_DB_ENTRY(&db), { NULL } };
+  int exit_code;
+  if (!loa_command_parse(
+        argv[0], NULL,
+        _("Verify everything imported again: for each station, in chain order, every bundle's "
+          "rows (each hash recomputed from the database), its link to the bundle before, and "
+          "its stored file (signed by the station's registered key, carrying exactly the rows "
+          "the database has). Names the first problem.\n\n"
+          "Exit status: 0 everything holds; 1 a problem was found or the database failed; "
+          "2 bad usage."),
+        entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc != 1) {
+    loa_command_error(_("unexpected argument '%s'"), argv[1]);
+    return LOA_EXIT_USAGE;
+  }
+  g_autoptr(LoaAudit) audit = open_audit(db, FALSE, &exit_code);
+  if (audit == NULL)
+    return exit_code;
+  g_autoptr(GError) error = NULL;
+  g_auto(LoaAuditVerify) result = { 0 };
+  if (!loa_audit_verify(audit, &result, &error)) {
+    loa_command_error("%s", error->message);
+    return LOA_EXIT_PROBLEM;
+  }
+  if (result.problem != NULL) {
+    printf(_("audit database DOES NOT VERIFY: %s\n"), result.problem);
+    return loa_command_finish_output(LOA_EXIT_PROBLEM);
+  }
+  printf(_("audit database verified: %" G_GINT64_FORMAT " stations, %" G_GINT64_FORMAT
+           " bundles, %" G_GINT64_FORMAT " rows\n"),
+         result.stations, result.bundles, result.rows);
+  if (result.unsigned_bundles > 0)
+    printf(_("note: %" G_GINT64_FORMAT " bundles were imported before their files were kept: "
+             "their chains were checked, their signatures could not be checked again\n"),
+           result.unsigned_bundles);
+  return loa_command_finish_output(LOA_EXIT_OK);
+}
+
 /* In its own file (cmd-audit-report.c); it gets the group's --audit-db. */
 static int
 audit_report(LoaContext *ctx, int argc, char **argv)
@@ -299,6 +342,7 @@ loa_cmd_audit(LoaContext *ctx, int argc, char **argv)
     { "list", audit_list, N_("list the stations and their imported bundles") },
     { "report", audit_report, N_("the city's yearly report: every station, every month") },
     { "station", audit_station, N_("register a station: 'station add ID --key PUBLIC-KEY'") },
+    { "verify", audit_verify, N_("verify every imported bundle again: signatures, chains, links") },
   };
   /* Options of the group itself, before the subcommand: --audit-db FILE. */
   int first = 1;

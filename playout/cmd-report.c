@@ -58,7 +58,7 @@ int
 loa_cmd_report(LoaContext *ctx, int argc, char **argv)
 {
   g_autofree char *month_text = NULL, *year_text = NULL, *format_text = NULL, *to = NULL;
-  gboolean no_verify = FALSE;
+  gboolean no_verify = FALSE, verify_all = FALSE;
   const GOptionEntry entries[] = {
     { "month", 0, 0, G_OPTION_ARG_STRING, &month_text, N_("the month to report"), N_("YYYY-MM") },
     { "year", 0, 0, G_OPTION_ARG_STRING, &year_text, N_("the year to report"), N_("YYYY") },
@@ -69,8 +69,12 @@ loa_cmd_report(LoaContext *ctx, int argc, char **argv)
     { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("write the report to FILE instead of the output"),
       N_("FILE") },
     { "no-verify", 0, 0, G_OPTION_ARG_NONE, &no_verify,
-      N_("do not walk the as-run log's hash chain (faster on a large log; the report then "
-         "says the log was not verified)"),
+      N_("do not walk the as-run log's hash chain (the report then says the log was not "
+         "verified)"),
+      NULL },
+    { "verify-all", 0, 0, G_OPTION_ARG_NONE, &verify_all,
+      N_("walk the whole hash chain from its first row, not only from the period's first row "
+         "to the head"),
       NULL },
     { NULL },
   };
@@ -116,7 +120,8 @@ loa_cmd_report(LoaContext *ctx, int argc, char **argv)
     .now = loa_time_now_wall_ns(),
   };
   g_autoptr(LoaReport) report = loa_report_gather(ctx->db, &period, &source, &error);
-  if (report == NULL || (!no_verify && !loa_report_check_log(report, ctx->db, &error))) {
+  if (report == NULL ||
+      (!no_verify && !loa_report_check_log(report, ctx->db, verify_all, &error))) {
     loa_command_error("%s: %s", config->database, error->message);
     return LOA_EXIT_PROBLEM;
   }

@@ -59,11 +59,15 @@ station_air(Station *s, const char *line, const char *title, gint64 ahead)
     .line = line, .spot_id = "ATTT-01", .spot_sha256 = "", .title = title,
     .category = "article", .topic = "attt", .priority = "normal",
     .event_ref = "schedule.cfg:7", .scheduled_at = at,
+    .facts = { .gain_known = TRUE, .gain_db = -2.5, .switches = "ok" },
   };
   gint64 id = loa_airlog_open(s->log, &plan, &error);
   g_assert_no_error(error);
-  g_assert_true(loa_airlog_complete(s->log, id, LOA_AIRING_COMPLETED, at, at + 500000000, 24000,
-                                    48000, NULL, &error));
+  LoaAiringFacts heard = { .monitor = LOA_MONITOR_PRESENT, .monitor_lufs_known = TRUE,
+                           .monitor_lufs = -22.75 };
+  g_assert_true(loa_airlog_complete_with_facts(s->log, id, LOA_AIRING_COMPLETED, at,
+                                               at + 500000000, 24000, 48000, NULL, &heard,
+                                               &error));
   g_assert_no_error(error);
 }
 
@@ -296,7 +300,8 @@ test_import_in_order(void)
   g_assert_cmpint(sqlite3_prepare_v2(loa_audit_db(audit),
                                      "SELECT chain_seq, airing_id, line, title, scheduled_at,"
                                      " started_at, ended_at, status, completed_at, prev_hash, hash,"
-                                     " bundle_id FROM airings WHERE station_id = 'cai-khe'"
+                                     " bundle_id, chain_version, gain_db, switches, monitor,"
+                                     " monitor_lufs FROM airings WHERE station_id = 'cai-khe'"
                                      " ORDER BY chain_seq",
                                      -1, &stmt, NULL),
                   ==, SQLITE_OK);
@@ -315,6 +320,13 @@ test_import_in_order(void)
     g_assert_cmpstr((const char *)sqlite3_column_text(stmt, 9), ==, a->prev_hash);
     g_assert_cmpstr((const char *)sqlite3_column_text(stmt, 10), ==, a->hash);
     g_assert_cmpint(sqlite3_column_int64(stmt, 11), ==, i < 2 ? 1 : i == 2 ? 2 : 3);
+    g_assert_cmpint(sqlite3_column_int(stmt, 12), ==, a->chain_version);
+    g_assert_cmpfloat(sqlite3_column_double(stmt, 13), ==, a->gain_db);
+    g_assert_cmpfloat(a->gain_db, ==, -2.5);
+    g_assert_cmpstr((const char *)sqlite3_column_text(stmt, 14), ==, a->switches);
+    g_assert_cmpstr((const char *)sqlite3_column_text(stmt, 15), ==, a->monitor);
+    g_assert_cmpfloat(sqlite3_column_double(stmt, 16), ==, a->monitor_lufs);
+    g_assert_cmpfloat(a->monitor_lufs, ==, -22.75);
   }
   g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_DONE);
 
@@ -456,6 +468,89 @@ test_rewritten_history(void)
   fixture_clear(&f);
 }
 
+/* `loa audit verify`: everything imported verifies again; each kind of
+ * change to the audit database behind Loa's back is named with its bundle. */
+static void
+verify_case(const char *name, const char *sql, const char *expected)
+{
+  Fixture f;
+  g_autofree char *db_name = g_strdup_printf("verify-%s.db", name);
+  g_autofree char *key_name = g_strdup_printf("verify-%s.key", name);
+  g_autofree char *audit_name = g_strdup_printf("verify-%s-audit.db", name);
+  fixture_make(&f, db_name, key_name);
+  LoaAudit *audit = audit_new(audit_name);
+  register_station(audit, "cai-khe", f.key);
+  for (int p = 0; p < 3; p++) {
+    g_autoptr(LoaBundle) bundle = export(f.station, f.key, f.t[p], f.t[p + 1]);
+    import_ok(audit, bundle, NULL);
+  }
+  g_autoptr(GError) error = NULL;
+  g_auto(LoaAuditVerify) result = { 0 };
+  if (sql != NULL)
+    g_assert_cmpint(sqlite3_exec(loa_audit_db(audit), sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_true(loa_audit_verify(audit, &result, &error));
+  g_assert_no_error(error);
+  if (expected == NULL) {
+    if (result.problem != NULL)
+      g_error("%s: %s", name, result.problem);
+    g_assert_cmpint(result.stations, ==, 1);
+    g_assert_cmpint(result.bundles, ==, 3);
+    g_assert_cmpint(result.rows, ==, 4);
+  } else if (result.problem == NULL || strstr(result.problem, expected) == NULL)
+    g_error("%s: expected '%s', got '%s'", name, expected, result.problem);
+  loa_audit_close(audit);
+  fixture_clear(&f);
+}
+
+static void
+test_verify(void)
+{
+  verify_case("holds", NULL, NULL);
+  verify_case("row-edited",
+              "DROP TRIGGER airings_immutable;"
+              "UPDATE airings SET title = 'x' WHERE chain_seq = 3;",
+              "bundle #2 (");
+  verify_case("facts-edited",
+              "DROP TRIGGER airings_immutable;"
+              "UPDATE airings SET monitor = 'absent' WHERE chain_seq = 4;",
+              "broken chain at row 4");
+  verify_case("row-deleted",
+              "DROP TRIGGER airings_never_deleted;"
+              "DELETE FROM airings WHERE chain_seq = 2;",
+              "bundle #1 (");
+  verify_case("link-broken",
+              "DROP TRIGGER bundles_immutable;"
+              "UPDATE bundles SET first_seq = 5, last_seq = 5 WHERE id = 3;",
+              "but bundle #2");
+  verify_case("file-edited",
+              "DROP TRIGGER bundle_files_immutable;"
+              "UPDATE bundle_files SET data = CAST(replace(CAST(data AS TEXT), 'Phóng', 'Phong')"
+              " AS BLOB) WHERE bundle_id = 3;",
+              "not the file that was imported");
+  /* The bundles table no longer says what the signed file says. */
+  verify_case("table-edited",
+              "DROP TRIGGER bundles_immutable; UPDATE bundles SET signature = 'x' WHERE id = 1;",
+              "positions, heads or signature differ");
+  /* A bundle imported before files were kept: its chain is still checked. */
+  Fixture f;
+  fixture_make(&f, "verify-old.db", "verify-old.key");
+  LoaAudit *audit = audit_new("verify-old-audit.db");
+  register_station(audit, "cai-khe", f.key);
+  g_autoptr(LoaBundle) bundle = export(f.station, f.key, f.t[0], f.t[3]);
+  import_ok(audit, bundle, NULL);
+  g_assert_cmpint(sqlite3_exec(loa_audit_db(audit),
+                               "DROP TRIGGER bundle_files_never_deleted; DELETE FROM bundle_files;",
+                               NULL, NULL, NULL), ==, SQLITE_OK);
+  g_autoptr(GError) error = NULL;
+  g_auto(LoaAuditVerify) result = { 0 };
+  g_assert_true(loa_audit_verify(audit, &result, &error));
+  g_assert_null(result.problem);
+  g_assert_cmpint(result.unsigned_bundles, ==, 1);
+  g_assert_cmpint(result.rows, ==, 4);
+  loa_audit_close(audit);
+  fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -467,6 +562,7 @@ main(int argc, char **argv)
   g_test_add_func("/audit/first-bundle-mid-chain", test_first_bundle_mid_chain);
   g_test_add_func("/audit/refused", test_refused);
   g_test_add_func("/audit/rewritten-history", test_rewritten_history);
+  g_test_add_func("/audit/verify", test_verify);
   int result = g_test_run();
   test_util_remove_tree(temp_dir);
   g_free(temp_dir);

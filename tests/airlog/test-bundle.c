@@ -18,6 +18,7 @@
 
 static char *temp_dir;
 static char *fixture_path;
+static char *fixture_v2_path;
 
 /* --- a station database with real airings ------------------------------- */
 
@@ -254,15 +255,16 @@ test_key_sign(void)
 
 /* --- the canonical form read back ---------------------------------------- */
 
-static void
-test_canonical(void)
+/* Every vector of a fixture read back and written again, byte for byte;
+ * returns how many, and the first one's text. */
+static guint
+read_back_vectors(const char *path, char **first)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
-  g_assert_true(g_file_get_contents(fixture_path, &text, NULL, NULL));
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   guint vectors = 0;
-  g_autofree char *first = NULL;
   for (guint i = 0; lines[i] != NULL; i++) {
     if (strcmp(lines[i], "canonical:") != 0)
       continue;
@@ -276,11 +278,19 @@ test_canonical(void)
     g_autoptr(GString) again = g_string_new(NULL);
     loa_chain_canonical(station, airing, again);
     g_assert_cmpstr(again->str, ==, canonical->str);
-    if (first == NULL)
-      first = g_strdup(canonical->str);
+    if (*first == NULL)
+      *first = g_strdup(canonical->str);
     vectors++;
   }
-  g_assert_cmpuint(vectors, >=, 3);
+  return vectors;
+}
+
+static void
+test_canonical(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_assert_cmpuint(read_back_vectors(fixture_path, &first), >=, 3);
 
   /* Anything but the one canonical text of a row is refused. */
   struct { const char *from, *to; } edits[] = {
@@ -300,6 +310,44 @@ test_canonical(void)
     g_autofree char *station = NULL;
     g_assert_null(loa_bundle_parse_canonical(edited->str, &station, &error));
     g_assert_error(error, LOA_BUNDLE_ERROR, LOA_BUNDLE_ERROR_MALFORMED);
+    g_clear_error(&error);
+  }
+}
+
+/* Form 2 read back, and its levels in exactly one spelling. */
+static void
+test_canonical_v2(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_assert_cmpuint(read_back_vectors(fixture_v2_path, &first), ==, 4);
+  g_autofree char *station = NULL;
+  g_autoptr(LoaAiring) airing = loa_bundle_parse_canonical(first, &station, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(airing->chain_version, ==, 2);
+  g_assert_true(airing->gain_known);
+  g_assert_cmpfloat(airing->gain_db, ==, -3.25);
+  g_assert_cmpstr(airing->switches, ==, "ok");
+  g_assert_cmpstr(airing->monitor, ==, "present");
+  g_assert_cmpfloat(airing->monitor_lufs, ==, -23.1);
+
+  struct { const char *from, *to; } edits[] = {
+    { "gain_db=-3.25\n", "gain_db=-3.250\n" },
+    { "gain_db=-3.25\n", "gain_db=-3.2\n" },
+    { "gain_db=-3.25\n", "gain_db=-3.25 dB\n" },
+    { "gain_db=-3.25\n", "gain_db=-03.25\n" },
+    { "monitor_lufs=-23.10\n", "monitor_lufs=-23.1\n" },
+    { "monitor_lufs=-23.10\n", "" },                             /* missing field */
+    { "format=loa-airing/2\n", "format=loa-airing/1\n" },        /* fields form 1 has not */
+    { "switches=ok\n", "monitor=present\nswitches=ok\n" },     /* twice */
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(edits); i++) {
+    g_autoptr(GString) edited = g_string_new(first);
+    g_assert_cmpuint(g_string_replace(edited, edits[i].from, edits[i].to, 1), ==, 1);
+    g_autofree char *other = NULL;
+    g_assert_null(loa_bundle_parse_canonical(edited->str, &other, &error));
+    if (!g_error_matches(error, LOA_BUNDLE_ERROR, LOA_BUNDLE_ERROR_MALFORMED))
+      g_error("edit %zu was not refused as malformed", i);
     g_clear_error(&error);
   }
 }
@@ -655,6 +703,61 @@ test_insider_tampering(void)
   station_close(other);
 }
 
+/* A period across the upgrade to form 2 carries rows of both forms; the
+ * header names both, and must. */
+static void
+test_both_forms(void)
+{
+  g_autoptr(GError) error = NULL;
+  Station *s = station_open("both-forms.db", "cai-khe");
+  g_autoptr(LoaStationKey) key = make_key("both-forms.key");
+  gint64 start = loa_time_now_wall_ns();
+  /* A row of form 1, as a log chained before the upgrade has it. */
+  LoaAiring old = { .id = 1, .chain_seq = 1, .chain_version = 1, .line = "an-hoa",
+                    .spot_id = "OLD", .spot_sha256 = "", .title = "", .category = "news",
+                    .topic = "attt", .priority = "normal", .event_ref = "", .scheduled_at = start,
+                    .status = "missed", .reason = "", .completed_at = start };
+  g_autoptr(GString) canonical = g_string_new(NULL);
+  loa_chain_canonical("cai-khe", &old, canonical);
+  g_autofree char *hash = loa_chain_hash(canonical, LOA_CHAIN_GENESIS);
+  g_autofree char *sql = g_strdup_printf(
+    "INSERT INTO airings (id, line, spot_id, category, topic, scheduled_at, status, created_at,"
+    " completed_at, chain_seq, prev_hash, hash, chain_version) VALUES (1, 'an-hoa', 'OLD',"
+    " 'news', 'attt', %" G_GINT64_FORMAT ", 'missed', 0, %" G_GINT64_FORMAT ", 1, '%s', '%s', 1)",
+    start, start, LOA_CHAIN_GENESIS, hash);
+  g_assert_cmpint(sqlite3_exec(s->db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  station_air(s, "an-hoa", "Mới", LOA_AIRING_COMPLETED);
+  gint64 end = loa_time_now_wall_ns() + 1;
+
+  g_autoptr(LoaBundle) bundle = collect(s, start, end);
+  g_assert_cmpstr(bundle->forms, ==, "loa-airing/1 loa-airing/2");
+  g_assert_true(loa_bundle_sign(bundle, key, &error));
+  gsize length = 0;
+  const char *text = g_bytes_get_data(bundle->data, &length);
+  g_assert_nonnull(g_strstr_len(text, (gssize)length, "\ncanonical: loa-airing/1 loa-airing/2\n"));
+  g_autoptr(LoaBundle) read = parse_ok(bundle->data);
+  g_autoptr(GPtrArray) airings = NULL;
+  g_assert_true(loa_bundle_verify_chain(read, &airings, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(((LoaAiring *)airings->pdata[0])->chain_version, ==, 1);
+  g_assert_cmpint(((LoaAiring *)airings->pdata[1])->chain_version, ==, 2);
+
+  /* A header that hides a form, or names one the rows do not use. */
+  const char *wrong[] = { "loa-airing/2", "loa-airing/1" };
+  for (guint i = 0; i < G_N_ELEMENTS(wrong); i++) {
+    g_autoptr(GString) edited = g_string_new_len(text, (gssize)length);
+    g_autofree char *header = g_strdup_printf("canonical: %s", wrong[i]);
+    g_assert_cmpuint(
+      g_string_replace(edited, "canonical: loa-airing/1 loa-airing/2", header, 1), ==, 1);
+    g_autoptr(GBytes) bytes = bytes_of(edited->str, edited->len);
+    g_autoptr(LoaBundle) lying = parse_ok(bytes);
+    g_assert_false(loa_bundle_verify_chain(lying, NULL, &error));
+    g_assert_error(error, LOA_BUNDLE_ERROR, LOA_BUNDLE_ERROR_MALFORMED);
+    g_clear_error(&error);
+  }
+  station_close(s);
+}
+
 static void
 test_not_bundles(void)
 {
@@ -668,7 +771,9 @@ test_not_bundles(void)
   } edits[] = {
     { "loa-bundle/1\n", "PK\003\004 zip file\n", LOA_BUNDLE_ERROR_NOT_BUNDLE },
     { "loa-bundle/1\n", "loa-bundle/7\n", LOA_BUNDLE_ERROR_VERSION },
-    { "canonical: loa-airing/1\n", "canonical: loa-airing/9\n", LOA_BUNDLE_ERROR_VERSION },
+    { "canonical: loa-airing/2\n", "canonical: loa-airing/9\n", LOA_BUNDLE_ERROR_VERSION },
+    { "canonical: loa-airing/2\n", "canonical: loa-airing/2 loa-airing/1\n",
+      LOA_BUNDLE_ERROR_MALFORMED },
     { "station: small\n", "station: small\ncolour: blue\n", LOA_BUNDLE_ERROR_MALFORMED },
     { "station: small\n", "station: small\nstation: other\n", LOA_BUNDLE_ERROR_MALFORMED },
     { "station: small\n", "", LOA_BUNDLE_ERROR_MALFORMED },
@@ -701,10 +806,14 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   temp_dir = test_util_make_dir("loa-test-bundle-XXXXXX");
   fixture_path = g_test_build_filename(G_TEST_DIST, "..", "fixtures", "airlog-chain.txt", NULL);
+  fixture_v2_path =
+    g_test_build_filename(G_TEST_DIST, "..", "fixtures", "airlog-chain-v2.txt", NULL);
   g_test_add_func("/bundle/key/create-load", test_key_create_load);
   g_test_add_func("/bundle/key/refused", test_key_refused);
   g_test_add_func("/bundle/key/sign", test_key_sign);
   g_test_add_func("/bundle/canonical", test_canonical);
+  g_test_add_func("/bundle/canonical-v2", test_canonical_v2);
+  g_test_add_func("/bundle/both-forms", test_both_forms);
   g_test_add_func("/bundle/round-trip", test_round_trip);
   g_test_add_func("/bundle/periods-link", test_periods_link);
   g_test_add_func("/bundle/truncated", test_truncated);
@@ -716,5 +825,6 @@ main(int argc, char **argv)
   test_util_remove_tree(temp_dir);
   g_free(temp_dir);
   g_free(fixture_path);
+  g_free(fixture_v2_path);
   return result;
 }

@@ -414,12 +414,27 @@ test_log_verifies(void)
   g_autoptr(LoaReport) report = gather("2019-02");
   g_autoptr(GError) error = NULL;
   g_assert_false(report->log_checked);
-  g_assert_true(loa_report_check_log(report, fixture_db, &error));
+  g_assert_true(loa_report_check_log(report, fixture_db, TRUE, &error));
   g_assert_no_error(error);
   g_assert_true(report->log_checked);
   g_assert_null(report->log.problem);
+  g_assert_cmpint(report->log_from_seq, ==, 1);
   g_assert_cmpint(report->log.rows, ==, fixture->completed_rows);
   g_assert_cmpuint(strlen(report->log.head), ==, 64);
+  g_autofree char *head = g_strdup(report->log.head);
+
+  /* By default, from February's first chained row to the head. */
+  g_assert_cmpint(report->first_seq, >, 1);
+  g_assert_true(loa_report_check_log(report, fixture_db, FALSE, &error));
+  g_assert_null(report->log.problem);
+  g_assert_cmpint(report->log_from_seq, ==, report->first_seq);
+  g_assert_cmpint(report->log.rows, ==, fixture->completed_rows - (report->first_seq - 1));
+  g_assert_cmpstr(report->log.head, ==, head);
+  g_autoptr(GString) text = g_string_new(NULL);
+  loa_report_append_text(report, LOA_TABLE_FORMAT_TABLE, 0, text);
+  g_autofree char *said = g_strdup_printf("verified from chain row %" G_GINT64_FORMAT,
+                                          report->first_seq);
+  g_assert_nonnull(strstr(text->str, said));
   g_assert_true(loa_report_has_problem(report)); /* a quota is missed in February */
 }
 
@@ -509,7 +524,7 @@ test_html(void)
 {
   g_autoptr(LoaReport) report = gather("2019");
   g_autoptr(GError) error = NULL;
-  g_assert_true(loa_report_check_log(report, fixture_db, &error));
+  g_assert_true(loa_report_check_log(report, fixture_db, TRUE, &error));
   /* Text from the database and the configuration is escaped. */
   g_free(report->station_name);
   report->station_name = g_strdup("Đài <Cái Khế> & \"Ninh Kiều\"");
@@ -539,6 +554,66 @@ test_html(void)
   g_assert_null(strstr(html->str, "url("));
   g_assert_null(strstr(html->str, "<script"));
   g_assert_null(strstr(html->str, "<link"));
+}
+
+/* An airing counts toward a quota only if it completed and, on a line with
+ * a monitor return, the monitor heard it ("present"): absent and partial do
+ * not count; lines without a monitor ("") count completions as before. */
+static void
+test_monitor_counts(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename(temp_dir, "monitor.db", NULL);
+  sqlite3 *db = loa_db_open(path, LOA_DB_OPEN_CREATE, &error);
+  g_assert_no_error(error);
+  insert_station(db, fixture);
+  g_autoptr(LoaAirlog) log = loa_airlog_new(db, &error);
+  g_assert_no_error(error);
+  struct {
+    const char *line, *status, *monitor;
+  } airings[] = {
+    { "a", LOA_AIRING_COMPLETED, "" },
+    { "a", LOA_AIRING_COMPLETED, LOA_MONITOR_PRESENT },
+    { "a", LOA_AIRING_COMPLETED, LOA_MONITOR_ABSENT },
+    { "a", LOA_AIRING_COMPLETED, LOA_MONITOR_PARTIAL },
+    { "a", LOA_AIRING_INTERRUPTED, LOA_MONITOR_PRESENT },
+    { "b", LOA_AIRING_COMPLETED, LOA_MONITOR_PRESENT },
+    { "b", LOA_AIRING_COMPLETED, LOA_MONITOR_ABSENT },
+    { "c", LOA_AIRING_COMPLETED, "" },
+    { "c", LOA_AIRING_COMPLETED, "" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(airings); i++) {
+    g_autofree char *day = g_strdup_printf("2019-03-%02u", i + 1);
+    LoaAiringPlan plan = { .line = airings[i].line, .spot_id = "TIN", .category = "news",
+                           .topic = "attt", .priority = "normal",
+                           .scheduled_at = station_time(fixture, day, "06:00:00") };
+    gint64 id = loa_airlog_open(log, &plan, &error);
+    g_assert_no_error(error);
+    LoaAiringFacts facts = { .monitor = airings[i].monitor };
+    g_assert_true(loa_airlog_complete_with_facts(log, id, airings[i].status, plan.scheduled_at,
+                                                 plan.scheduled_at + LOA_NS_PER_SECOND, 48000,
+                                                 48000, NULL, &facts, &error));
+    g_assert_no_error(error);
+  }
+
+  LoaQuotaConfig news = { .topic = "attt", .category = "news", .per = "month", .at_least = 2 };
+  g_autoptr(GPtrArray) quotas = g_ptr_array_new();
+  g_ptr_array_add(quotas, &news);
+  LoaReportSource source = source_of(fixture);
+  source.quotas = quotas;
+  LoaReportPeriod march = { .year = 2019, .month = 3 };
+  source.now = station_time(fixture, "2019-04-02", "00:00:00");
+  g_autoptr(LoaReport) report = loa_report_gather(db, &march, &source, &error);
+  g_assert_no_error(error);
+  const char *counted[] = { "a", "0 3 counted=2 state=met", "b", "0 3 counted=1 state=missed",
+                            "c", "0 3 counted=2 state=met" };
+  for (guint i = 0; i < G_N_ELEMENTS(counted); i += 2) {
+    g_auto(GStrv) words = g_strsplit(counted[i + 1], " ", -1);
+    check_quota(counted[i], find_line(report, counted[i]), words);
+  }
+  /* All of them are still counted as completed airings. */
+  g_assert_cmpint(find_line(report, "a")->totals.status[LOA_REPORT_COMPLETED], ==, 4);
+  loa_db_close(db);
 }
 
 static void
@@ -627,6 +702,7 @@ main(int argc, char **argv)
   g_test_add_func("/report/text", test_text);
   g_test_add_func("/report/html", test_html);
   g_test_add_func("/report/no-quotas", test_no_quotas);
+  g_test_add_func("/report/monitor-counts", test_monitor_counts);
   g_test_add_func("/report/unreadable-database", test_unreadable_database);
   int result = g_test_run();
 

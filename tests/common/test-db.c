@@ -136,7 +136,7 @@ test_airings_immutable(void)
   g_assert_error(unchained, LOA_DB_ERROR, LOA_DB_ERROR_CONSTRAINT);
   g_assert_nonnull(strstr(unchained->message, "hash chain"));
   exec_ok(db, "UPDATE airings SET status = 'completed', ended_at = 2000, completed_at = 2000, "
-              "chain_seq = 1, prev_hash = '', hash = 'x' WHERE id = 1");
+              "chain_seq = 1, chain_version = 2, prev_hash = '', hash = 'x' WHERE id = 1");
 
   g_autoptr(GError) update = step_error(db, "UPDATE airings SET reason = 'edited' WHERE id = 1");
   g_assert_error(update, LOA_DB_ERROR, LOA_DB_ERROR_CONSTRAINT);
