@@ -34,6 +34,7 @@ typedef struct {
 	snd_pcm_ioplug_t io;
 	pthread_mutex_t lock;
 	char *path, *stamp_path;
+	char *fail_path;            /* while this file exists the card is "unplugged" (-ENODEV) */
 	double ppm;
 	long double speed;          /* 1 + ppm * 1e-6 */
 	int tfd;                    /* timerfd, the poll descriptor */
@@ -289,6 +290,14 @@ static int lv_stop(snd_pcm_ioplug_t *io)
 	return 0;
 }
 
+/* Fault injection: the card is gone while its fail_file exists. Writes and
+ * prepare fail with ENODEV, as a USB card's do once unplugged (the pointer
+ * keeps running: an error there would be taken for an underrun). */
+static int unplugged(const loavcard_t *lv)
+{
+	return lv->fail_path && access(lv->fail_path, F_OK) == 0;
+}
+
 static snd_pcm_sframes_t lv_pointer(snd_pcm_ioplug_t *io)
 {
 	loavcard_t *lv = io->private_data;
@@ -331,6 +340,8 @@ static snd_pcm_sframes_t lv_transfer(snd_pcm_ioplug_t *io, const snd_pcm_channel
 	loavcard_t *lv = io->private_data;
 	unsigned int sbytes;
 
+	if (unplugged(lv))
+		return -ENODEV;
 	pthread_mutex_lock(&lv->lock);
 	if (!lv->ring) {
 		pthread_mutex_unlock(&lv->lock);
@@ -359,6 +370,8 @@ static int lv_prepare(snd_pcm_ioplug_t *io)
 	loavcard_t *lv = io->private_data;
 	int64_t now;
 
+	if (unplugged(lv))
+		return -ENODEV;
 	pthread_mutex_lock(&lv->lock);
 	now = clock_ns(CLOCK_MONOTONIC);
 	if (lv->running)
@@ -522,6 +535,7 @@ static int lv_close(snd_pcm_ioplug_t *io)
 		close(lv->tfd);
 	free(lv->ring);
 	free(lv->path);
+	free(lv->fail_path);
 	free(lv->stamp_path);
 	pthread_mutex_destroy(&lv->lock);
 	free(lv);
@@ -569,7 +583,7 @@ static int set_constraints(snd_pcm_ioplug_t *io)
 SND_PCM_PLUGIN_DEFINE_FUNC(loavcard)
 {
 	snd_config_iterator_t i, next;
-	const char *file = NULL;
+	const char *file = NULL, *fail_file = NULL;
 	double ppm = 0;
 	loavcard_t *lv;
 	size_t n;
@@ -588,6 +602,11 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loavcard)
 				SNDERR("loavcard: parameter 'file' must be a string (a path)");
 				return -EINVAL;
 			}
+		} else if (!strcmp(id, "fail_file")) {
+			if (snd_config_get_string(node, &fail_file) < 0) {
+				SNDERR("loavcard: parameter 'fail_file' must be a string (a path)");
+				return -EINVAL;
+			}
 		} else if (!strcmp(id, "ppm")) {
 			char *end = NULL;
 			if (snd_config_get_ireal(node, &ppm) < 0) {
@@ -598,13 +617,17 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loavcard)
 				}
 			}
 		} else {
-			SNDERR("loavcard: unknown parameter '%s' (known: file, ppm)", id);
+			SNDERR("loavcard: unknown parameter '%s' (known: file, ppm, fail_file)", id);
 			return -EINVAL;
 		}
 	}
 	if (!file || !*file) {
 		SNDERR("loavcard: parameter 'file' is required (path of the WAV file to write)");
 		return -EINVAL;
+	}
+	if (fail_file && access(fail_file, F_OK) == 0) {
+		SNDERR("loavcard: the card is unplugged (%s exists)", fail_file);
+		return -ENODEV;
 	}
 	if (!(ppm > -100000 && ppm < 100000)) {
 		SNDERR("loavcard: parameter 'ppm' out of range (-100000..100000): %g", ppm);
@@ -630,8 +653,9 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loavcard)
 	lv->rate = 48000;
 	n = strlen(file) + 7;
 	lv->path = strdup(file);
+	lv->fail_path = fail_file ? strdup(fail_file) : NULL;
 	lv->stamp_path = malloc(n);
-	if (!lv->path || !lv->stamp_path) {
+	if (!lv->path || !lv->stamp_path || (fail_file && !lv->fail_path)) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -681,6 +705,7 @@ fail:
 	if (lv->tfd >= 0)
 		close(lv->tfd);
 	free(lv->path);
+	free(lv->fail_path);
 	free(lv->stamp_path);
 	pthread_mutex_destroy(&lv->lock);
 	free(lv);

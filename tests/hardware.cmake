@@ -1,0 +1,25 @@
+# hardware: line switches through their driver interface against real parts
+# (a Modbus TCP relay board simulator built on libmodbus's server API, real
+# scripts, libgpiod up to the kernel), and DTMF codes decoded back.
+add_executable(loa-test-modbus-sim hardware/modbus-sim.c)
+target_link_libraries(loa-test-modbus-sim PRIVATE PkgConfig::MODBUS PkgConfig::GLIB)
+
+add_executable(test-hardware-switch hardware/test-switch.c)
+target_link_libraries(test-hardware-switch PRIVATE loa-hardware)
+add_test(NAME hardware.switch COMMAND test-hardware-switch)
+set_tests_properties(hardware.switch PROPERTIES TIMEOUT 120
+  ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8;LOA_TEST_MODBUS_SIM=$<TARGET_FILE:loa-test-modbus-sim>")
+
+add_executable(test-hardware-dtmf hardware/test-dtmf.c)
+target_link_libraries(test-hardware-dtmf PRIVATE loa-hardware m)
+add_test(NAME hardware.dtmf COMMAND test-hardware-dtmf)
+set_tests_properties(hardware.dtmf PROPERTIES TIMEOUT 120
+  ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
+
+# `loa hw list` / `loa hw test` through the real binary, on a file output and
+# on the virtual ALSA card.
+add_test(NAME hardware.cli
+  COMMAND ${CMAKE_COMMAND} -E env LOA=$<TARGET_FILE:loa>
+          VCARD_CONF=$<TARGET_PROPERTY:loavcard,LOAVCARD_TYPE_CONF>
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/hardware/test-hw.sh ${CMAKE_CURRENT_BINARY_DIR}/hardware-cli)
+set_tests_properties(hardware.cli PROPERTIES TIMEOUT 120 LABELS "integration")
