@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct {
@@ -78,10 +79,35 @@ write_log(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointe
   return G_LOG_WRITER_HANDLED;
 }
 
+/* systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it connected to
+ * stderr. The variable is inherited by children whose stderr may be something
+ * else (a shell started from the unit, a redirect), so only a matching stderr
+ * counts, as sd_journal_stream_fd(3) recommends. */
+static gboolean
+stderr_is_journal(void)
+{
+  const char *stream = g_getenv("JOURNAL_STREAM");
+  if (stream == NULL)
+    return FALSE;
+  guint64 device = 0, inode = 0;
+  char *end = NULL;
+  device = g_ascii_strtoull(stream, &end, 10);
+  if (end == stream || *end != ':')
+    return FALSE;
+  const char *rest = end + 1;
+  inode = g_ascii_strtoull(rest, &end, 10);
+  if (end == rest || *end != '\0')
+    return FALSE;
+  struct stat st;
+  if (fstat(STDERR_FILENO, &st) < 0)
+    return FALSE;
+  return (guint64)st.st_dev == device && (guint64)st.st_ino == inode;
+}
+
 void
 loa_log_init(gboolean verbose)
 {
-  log_state.journald = g_getenv("JOURNAL_STREAM") != NULL;
+  log_state.journald = stderr_is_journal();
   log_state.verbose = verbose || g_getenv("G_MESSAGES_DEBUG") != NULL;
   g_log_set_writer_func(write_log, &log_state, NULL);
 }
