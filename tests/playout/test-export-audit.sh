@@ -24,6 +24,8 @@ cat > loa.cfg <<'EOF'
 station = { id = "cli-test"; name = "Đài truyền thanh thử"; };
 database = "loa.db";
 library = "library";
+require_approval = false;  # spots air without `loa spot approve`
+loudness_normalize = false;  # exact sample values are checked
 lines = ( { id = "a"; output = "null"; }, { id = "b"; output = "null"; } );
 engine = { prepare_seconds = 1; };
 EOF
@@ -175,6 +177,8 @@ cat > thief.cfg <<'EOF'
 station = { id = "cli-test"; name = "Đài truyền thanh thử"; key = "thief.key"; };
 database = "loa.db";
 library = "library";
+require_approval = false;  # spots air without `loa spot approve`
+loudness_normalize = false;  # exact sample values are checked
 lines = ( { id = "a"; output = "null"; }, { id = "b"; output = "null"; } );
 EOF
 expect "init creates a key missing from an initialised station" 0 'Created the missing station key' \
@@ -213,5 +217,14 @@ expect "a gap" 1 'gap after bundle #1' "$LOA" audit --audit-db city3.db import p
 # The city's database after all this: the three genuine bundles, whole.
 expect "the audit database holds the three bundles" 0 '' A list
 [ "$(A list --format csv | grep -c '^cli-test,')" -eq 3 ] && ok "still three bundles" || bad "list after attacks"
+
+# ... and it verifies again, bundle by bundle; an edit behind Loa's back is named.
+expect "audit verify --help documents the exit codes" 0 'Exit status: 0' A verify --help
+expect "audit verify: all holds" 0 'audit database verified: 1 stations, 3 bundles' A verify
+cp city.db city-edited.db
+sqlite3 city-edited.db "DROP TRIGGER airings_immutable;
+  UPDATE airings SET title = title || ' (sửa)' WHERE chain_seq = 2;" || bad "editing city.db"
+expect "audit verify names the edited bundle" 1 'DOES NOT VERIFY: bundle #1 .*broken chain at row 2' \
+  "$LOA" audit --audit-db city-edited.db verify
 
 exit $fail

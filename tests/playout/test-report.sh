@@ -57,6 +57,21 @@ expect "the table shows b's 1 of 2 news items" 1 '^b +attt/news ≥ 2 per month 
 expect "the log verifies" 1 'As-run log: verified, 39 completed airings' L report --month 2019-01
 expect "March: monthly quotas met, yearly one still open" 0 'no quota missed so far' \
   L report --month 2019-03
+# A month verifies the chain from its own first row to the head, and says so;
+# --verify-all walks all of it.
+expect "March: the chain from March on" 0 'As-run log: verified from chain row [0-9]+ \(the period' \
+  L report --month 2019-03
+expect "--verify-all: the whole chain" 0 'As-run log: verified, 39 completed airings' \
+  L report --month 2019-03 --verify-all
+cp loa.db january-edited.db
+sqlite3 january-edited.db "DROP TRIGGER airings_immutable_after_completion;
+  UPDATE airings SET title = 'edited' WHERE spot_id = 'BAI-01' AND line = 'a';" || bad "tampering"
+expect "a row before March is not walked for March" 0 'verified from chain row' \
+  "$LOA" --config loa.cfg --db january-edited.db report --month 2019-03
+expect "... but January's report finds it" 1 'DOES NOT VERIFY' \
+  "$LOA" --config loa.cfg --db january-edited.db report --month 2019-01
+expect "... and so does --verify-all" 1 'DOES NOT VERIFY' \
+  "$LOA" --config loa.cfg --db january-edited.db report --month 2019-03 --verify-all
 expect "the year: missed" 1 'quotas were missed in [0-9]+ periods' L report --year 2019
 expect "a year without airings: missed" 1 'quotas were missed in 25 periods' L report --year 2018
 
