@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "config.h"
+#include "schedule.h"
 
 typedef struct LoaDaemon LoaDaemon;
 
@@ -22,6 +23,14 @@ LoaDaemon *loa_daemon_new(const LoaConfig *config, sqlite3 *db,
  * if it could not start (device, database). */
 gboolean loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns,
                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Airs a spot now on the given lines (NULL-terminated ids), as the operator
+ * asks: `emergency` cuts in (fade) and what it displaces is logged missed or
+ * airs after it (late = play); `priority` airs right after the spot on air;
+ * `normal` when the line is free. Every airing gets its log row first. FALSE
+ * with the error set (unknown spot or line, line off the air), nothing aired. */
+gboolean loa_daemon_play(LoaDaemon *daemon, const char *spot_id, const char *const *line_ids,
+                         LoaPriority priority, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 void loa_daemon_free(LoaDaemon *daemon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaDaemon, loa_daemon_free)

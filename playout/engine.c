@@ -407,7 +407,7 @@ mixer_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
             (double)engine->mixer_position / 1e6, (double)now_running_time(engine) / 1e6);
     if (played) {
       branch->state = BRANCH_ENDED;
-      if (branch->next != NULL && !branch->faded)
+      if (branch->next != NULL)
         request_release(branch->next, branch->end_rt);
     }
     g_mutex_unlock(&engine->lock);
@@ -867,34 +867,29 @@ loa_engine_queue(LoaEngine *engine, gint64 start_wall_ns, const LoaEngineItem *i
  * loa_engine_queue_after() (e.g. the first spot after a cut-in). */
 #define IMMINENT (1 * GST_SECOND)
 
-/* Engine lock held. The spot on air now (its first sample is mixed and its
- * last is not), the latest started if several; else the first released to
- * start within IMMINENT; NULL if the line is silent. Cut spots do not count:
- * they are on their way out. */
+/* Engine lock held. The spot that holds the line: of the spots on air now or
+ * released to start within IMMINENT, the one starting last (after a cut-in,
+ * that is the cut-in, not the spot fading out); NULL if the line is silent. */
 static Branch *
 on_air_branch(LoaEngine *engine)
 {
   GstClockTime position = engine->mixer_position;
   if (!GST_CLOCK_TIME_IS_VALID(position))
     return NULL;
-  Branch *on_air = NULL, *imminent = NULL;
+  Branch *best = NULL;
   for (GList *l = engine->branches; l != NULL; l = l->next) {
     Branch *branch = l->data;
-    if (branch->cancelled || branch->state == BRANCH_FINISHED || !branch->release_requested ||
-        branch->cut_reason != NULL)
+    if (branch->cancelled || branch->state == BRANCH_FINISHED || !branch->release_requested)
       continue;
     if (branch->state == BRANCH_ENDED && branch->end_rt <= position)
       continue;
     GstClockTime target = branch->asap ? position : branch->target_rt;
-    if (target <= position + RELEASE_MARGIN) {
-      if (on_air == NULL || target > on_air->target_rt)
-        on_air = branch;
-    } else if (target <= position + IMMINENT) {
-      if (imminent == NULL || target < imminent->target_rt)
-        imminent = branch;
-    }
+    if (target > position + IMMINENT)
+      continue;
+    if (best == NULL || target > (best->asap ? position : best->target_rt))
+      best = branch;
   }
-  return on_air != NULL ? on_air : imminent;
+  return best;
 }
 
 gboolean
@@ -1042,11 +1037,14 @@ branch_of(LoaEngine *engine, GstObject *object)
   return NULL;
 }
 
+static void halt(LoaEngine *engine, const char *status, const char *reason);
+
 static void
 fail_line(LoaEngine *engine, const char *reason)
 {
   g_warning(_("line '%s' failed: %s"), engine->line_id, reason);
-  loa_engine_stop(engine, reason);
+  g_autofree char *why = g_strdup_printf(_("the line's output failed: %s"), reason);
+  halt(engine, LOA_AIRING_FAILED, why);
   if (engine->callbacks.line_failed != NULL)
     engine->callbacks.line_failed(reason, engine->user_data);
 }
@@ -1261,6 +1259,13 @@ loa_engine_start(LoaEngine *engine, GError **error)
 void
 loa_engine_stop(LoaEngine *engine, const char *reason)
 {
+  halt(engine, LOA_AIRING_INTERRUPTED, reason);
+}
+
+/* Stops the pipeline; what is on air is finished with status and reason. */
+static void
+halt(LoaEngine *engine, const char *status, const char *reason)
+{
   if (engine->stopped || engine->pipeline == NULL)
     return;
   engine->stopped = TRUE;
@@ -1287,8 +1292,9 @@ loa_engine_stop(LoaEngine *engine, const char *reason)
     if (branch->state != BRANCH_FINISHED) {
       gboolean played = branch->have_first &&
                         branch->first_rt < now_running_time(engine) - engine->latency;
-      branch_finish(branch, LOA_AIRING_INTERRUPTED,
-                    played ? reason : _("stopped before it started"));
+      gboolean failing = g_strcmp0(status, LOA_AIRING_FAILED) == 0;
+      branch_finish(branch, played || failing ? status : LOA_AIRING_INTERRUPTED,
+                    played || failing ? reason : _("stopped before it started"));
     }
   }
   g_list_free(pending);

@@ -57,3 +57,40 @@ add_test(NAME playout.clock-step
           bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-clock.sh
           ${CMAKE_CURRENT_BINARY_DIR}/playout-clock)
 set_tests_properties(playout.clock-step PROPERTIES TIMEOUT 60)
+
+# Priorities through the real daemon: emergency cut-in with fade, missed and
+# late-play spots after it, priority after the spot on air.
+add_test(NAME playout.priorities
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-priorities.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-priorities)
+set_tests_properties(playout.priorities PROPERTIES TIMEOUT 120 LABELS "integration")
+
+# The switcher alone: its worker thread against the Modbus relay-board
+# simulator and a command script, with the main loop watched for stalls.
+add_executable(test-playout-switcher playout/test-switcher.c)
+target_link_libraries(test-playout-switcher PRIVATE loa-playout)
+add_test(NAME playout.switcher COMMAND test-playout-switcher)
+set_tests_properties(playout.switcher PROPERTIES TIMEOUT 120
+  ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8;LOA_TEST_MODBUS_SIM=$<TARGET_FILE:loa-test-modbus-sim>")
+
+# Loudness normalisation at air time, measured in the recorded output.
+add_test(NAME playout.gain
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-gain.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-gain)
+set_tests_properties(playout.gain PROPERTIES TIMEOUT 120 LABELS "integration")
+
+# A sound card that disappears and comes back (virtual card fault injection).
+add_test(NAME playout.device-fault
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-device-fault.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-device-fault)
+set_tests_properties(playout.device-fault PROPERTIES TIMEOUT 120 LABELS "integration")
+
+# Line switches through the daemon: pre-roll, post-roll, results in the log.
+add_test(NAME playout.switching
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-switching.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-switching)
+set_tests_properties(playout.switching PROPERTIES TIMEOUT 120 LABELS "integration")

@@ -23,6 +23,8 @@ EOT
 station = { id = "test-station"; name = "Đài thử nghiệm"; };
 database = "loa.db";
 library = "library";
+require_approval = false;  # spots air without `loa spot approve`
+loudness_normalize = false;  # exact sample values are checked
 lines = ( { id = "a"; name = "Line A"; output = "alsa:loa_line_a"; },
           { id = "b"; name = "Line B"; output = "alsa:loa_line_b"; } );
 EOT

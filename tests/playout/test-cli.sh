@@ -14,6 +14,8 @@ cat > loa.cfg <<'EOF2'
 station = { id = "cli-test"; name = "Đài truyền thanh thử"; };
 database = "loa.db";
 library = "library";
+require_approval = false;  # spots air without `loa spot approve`
+loudness_normalize = false;  # exact sample values are checked
 lines = ( { id = "a"; output = "null"; }, { id = "b"; output = "null"; } );
 EOF2
 L() { "$LOA" --config loa.cfg "$@"; }
@@ -136,6 +138,8 @@ cat > partial.cfg <<'EOF2'
 station = { id = "cli-test"; };
 database = "loa.db";
 library = "library";
+require_approval = false;  # spots air without `loa spot approve`
+loudness_normalize = false;  # exact sample values are checked
 lines = ( { id = "a"; output = "null"; }, { id = "dead"; output = "alsa:loa_no_such_pcm"; } );
 EOF2
 now=$(date +%s)

@@ -19,6 +19,8 @@ cat > loa.cfg <<'EOF2'
 station = { id = "vg"; name = "Đài thử"; };
 database = "loa.db";
 library = "library";
+require_approval = false;  # spots air without `loa spot approve`
+loudness_normalize = false;  # exact sample values are checked
 lines = ( { id = "a"; output = "null"; }, { id = "b"; output = "null"; } );
 EOF2
 "$DCWAV" spot.wav 48000 2 1000 48000 || exit 1

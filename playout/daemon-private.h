@@ -1,0 +1,90 @@
+/* The daemon's inside, shared by daemon.c (the timeline) and
+ * daemon-control.c (the control socket's commands). Nothing else includes it.
+ * Everything here runs on the daemon's main context. */
+#pragma once
+
+#include "airlog.h"
+#include "config.h"
+#include "control.h"
+#include "daemon.h"
+#include "engine.h"
+#include "dropfolder.h"
+#include "schedule.h"
+#include "switcher.h"
+
+#include <sqlite3.h>
+
+typedef struct {
+  LoaDaemon *daemon;
+  const LoaLineConfig *config;  /* borrowed from the daemon's config */
+  LoaEngine *engine;
+  gboolean failed;
+  gint64 emergency_until;       /* wall ns: an emergency is on air until then; 0 if none */
+  GList *on_air;                /* Airing * started and not finished, oldest first */
+  gint64 last_error_at;         /* wall ns of the last failure on the line, 0 if none */
+  char *last_error;             /* what failed then, NULL if nothing did */
+  guint retry_source;           /* timeout rebuilding a failed output, 0 if none */
+} Line;
+
+/* One airing with its open log row: the engine's item data while queued.
+ * Owned by the engine's queue, or by whoever took it back from it. */
+typedef struct {
+  Line *line;
+  gint64 airing_id;
+  char *spot_id;
+  char *title;                  /* the spot's title, for operators */
+  char *path;                   /* the spot's library file */
+  LoaEngineItem item;           /* what the engine needs; item.path is path, item.data this */
+  gint64 scheduled_at;          /* wall ns this spot was planned to start */
+  gint64 started_at;            /* wall ns of its first sample once placed, else 0 */
+  LoaPriority priority;
+  gboolean late_play;           /* may air late when its time passed during an emergency */
+  gboolean operator;            /* asked for with `loa play`, not by the schedule */
+} Airing;
+
+struct LoaDaemon {
+  const LoaConfig *config;
+  sqlite3 *db;
+  LoaAirlog *airlog;
+  GPtrArray *lines;          /* Line * */
+  LoaSchedule *schedule;     /* NULL until one is loaded */
+  gint64 schedule_id;
+  gint64 horizon;            /* occurrences before this were already considered */
+  gint64 clock_offset;       /* wall - monotonic at the last tick, to see clock steps */
+  GHashTable *placed;        /* "start|line|spots" of occurrences already queued */
+  GList *deferred;           /* Deferred * waiting for their time */
+  GMainLoop *loop;
+  guint tick_source;
+  guint stop_source;
+  guint signal_sources[3];
+  gboolean reload_requested;
+  gint64 started_at;         /* wall ns the daemon started running */
+  gint64 last_tick_mono;     /* monotonic ns of the last timeline tick (watchdog health) */
+  LoaControl *control;       /* the control socket, NULL if it could not be opened */
+  LoaSwitcher *switcher;     /* the lines' switches (a no-op without any), NULL before run */
+  LoaDropFolder *drop_folder; /* the culture offices' drop folder, NULL if none */
+};
+
+/* The line with this id, or NULL. */
+Line *loa_daemon_find_line(LoaDaemon *daemon, const char *id);
+
+/* Airs spot_id now on line as the operator asks (see loa_daemon_play).
+ * Returns the log row id of the airing, or 0 if the spot cannot air (logged
+ * failed); *duration_ns gets its expected length. */
+gint64 loa_daemon_play_on_line(LoaDaemon *daemon, Line *line, const char *spot_id,
+                               LoaPriority priority, gint64 *duration_ns);
+
+/* Ends what is on air on line now (fade; logged interrupted with reason); the
+ * rest of the line's queue goes on, spots whose time the cut shortened wait
+ * or are missed as after an emergency. With cancel_operator, operator plays
+ * still waiting are cancelled (logged missed with reason). Returns the number
+ * of airings cancelled. */
+guint loa_daemon_cut_line(LoaDaemon *daemon, Line *line, const char *reason,
+                          gboolean cancel_operator);
+
+/* Asks for the schedule to be read again at once (as SIGHUP does). */
+void loa_daemon_reload(LoaDaemon *daemon);
+
+/* Registers the control commands (status, now, next, skip, play, stop,
+ * reload, lines) of daemon on control. */
+void loa_daemon_control_register(LoaDaemon *daemon, LoaControl *control);
