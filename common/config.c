@@ -85,6 +85,7 @@ static const KeySpec station_keys[] = {
     G_STRUCT_OFFSET(LoaConfig, control_socket), NULL },
   { "loudness_target", KEY_DOUBLE, FALSE, -40, -5, "-16", 0, G_STRUCT_OFFSET(LoaConfig, loudness_target), NULL },
   { "true_peak_max", KEY_DOUBLE, FALSE, -20, 0, "-1", 0, G_STRUCT_OFFSET(LoaConfig, true_peak_max), NULL },
+  { "filler", KEY_STRING, FALSE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaConfig, filler), validate_id },
   { "loudness_normalize", KEY_BOOL, FALSE, 0, 0, NULL, TRUE, G_STRUCT_OFFSET(LoaConfig, loudness_normalize), NULL },
   { "require_approval", KEY_BOOL, FALSE, 0, 0, NULL, TRUE, G_STRUCT_OFFSET(LoaConfig, require_approval), NULL },
   { "cue_silence_db", KEY_DOUBLE, FALSE, -90, -20, "-50", 0, G_STRUCT_OFFSET(LoaConfig, cue_silence_db), NULL },
@@ -901,6 +902,7 @@ loa_config_free(LoaConfig *config)
     g_time_zone_unref(config->timezone);
   g_free(config->database);
   g_free(config->control_socket);
+  g_free(config->filler);
   g_free(config->library);
   g_free(config->drop_folder);
   g_free(config->tts_command);

@@ -105,6 +105,8 @@ typedef struct {
   int latency_ms;         /* engine.latency_ms: fixed pipeline latency, 0 = what the pipeline needs */
   double loudness_target; /* loudness_target: LUFS every spot is brought to at air time */
   double true_peak_max;   /* true_peak_max: dBTP the air gain keeps each spot's true peak under */
+  char *filler;           /* filler: spot id aired when a spot fails at air time and nothing
+                           * follows on its line, NULL for none */
   gboolean loudness_normalize; /* loudness_normalize: apply the air gain (FALSE: play files as they are) */
   gboolean require_approval; /* require_approval: new spots wait for `loa spot approve` */
   double cue_silence_db;  /* cue_silence_db: dBFS under which a spot's start and end are silence */

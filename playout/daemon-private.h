@@ -40,6 +40,8 @@ typedef struct {
   LoaPriority priority;
   gboolean late_play;           /* may air late when its time passed during an emergency */
   gboolean operator;            /* asked for with `loa play`, not by the schedule */
+  gboolean tone;                /* an in-band switch code (DTMF) around an airing: no log row */
+  gboolean filler;              /* the station's filler, airing in place of a failed spot */
 } Airing;
 
 struct LoaDaemon {

@@ -69,6 +69,8 @@ on_started(gpointer item_data, gint64 started_at, gpointer user_data)
   Airing *airing = item_data;
   LoaDaemon *daemon = user_data;
   g_autoptr(GError) error = NULL;
+  if (airing->tone)
+    return;
   airing->started_at = started_at;
   airing->line->on_air = g_list_append(airing->line->on_air, airing);
   if (!loa_airlog_set_started(daemon->airlog, airing->airing_id, started_at,
@@ -80,6 +82,22 @@ on_started(gpointer item_data, gint64 started_at, gpointer user_data)
             when);
 }
 
+static void queue_filler(LoaDaemon *daemon, Line *line, gint64 start_ns);
+
+/* A spot failed at air time: if nothing else follows on its line and the
+ * station has a filler spot, the filler takes the rest of its slot, so the
+ * line is not silent because of a file (never for a filler that failed). */
+static void
+maybe_fill(LoaDaemon *daemon, Airing *failed)
+{
+  Line *line = failed->line;
+  if (daemon->config->filler == NULL || failed->filler || line->engine == NULL || line->failed)
+    return;
+  if (loa_engine_busy_until(line->engine) > loa_time_now_wall_ns() + MIN_LEAD_NS)
+    return; /* the next spot of the event (or another airing) goes on */
+  queue_filler(daemon, line, 0);
+}
+
 static void
 on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer user_data)
 {
@@ -87,6 +105,13 @@ on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer user_d
   LoaDaemon *daemon = user_data;
   g_autoptr(GError) error = NULL;
 
+  if (airing->tone) {
+    if (g_strcmp0(outcome->status, LOA_AIRING_COMPLETED) != 0)
+      g_warning(_("line '%s': the DTMF code did not play: %s"), airing->line->config->id,
+                outcome->reason != NULL ? outcome->reason : outcome->status);
+    airing_free(airing);
+    return;
+  }
   if (!loa_airlog_complete(daemon->airlog, airing->airing_id, outcome->status,
                            outcome->started_at, outcome->ended_at, outcome->frames,
                            loa_engine_rate(airing->line->engine), outcome->reason, &error))
@@ -97,6 +122,7 @@ on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer user_d
     g_free(airing->line->last_error);
     airing->line->last_error = g_strdup_printf("%s: %s", airing->spot_id, outcome->reason);
     airing->line->last_error_at = loa_time_now_wall_ns();
+    maybe_fill(daemon, airing);
   }
   if (outcome->reason != NULL)
     g_message(_("line '%s': %s %s: %s"), airing->line->config->id, airing->spot_id,
@@ -110,12 +136,17 @@ on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer user_d
 static const LoaEngineCallbacks engine_callbacks;
 
 /* A switch-off asks for a DTMF off code on the line. */
+static void queue_tone(LoaDaemon *daemon, Line *line, const char *path, gint64 frames,
+                       gint64 end_ns);
+
+/* A switch-off asks for a DTMF off code on the line: it plays now. */
 static void
 on_switch_play(const char *line_id, const char *path, gint64 frames, gpointer user_data)
 {
-  g_warning(_("line '%s': the DTMF off code is not played (in-band codes are not supported by "
-              "this engine yet)"),
-            line_id);
+  LoaDaemon *daemon = user_data;
+  Line *line = loa_daemon_find_line(daemon, line_id);
+  if (line != NULL)
+    queue_tone(daemon, line, path, frames, 0);
 }
 
 /* A failed output (a USB card unplugged, a device error) is rebuilt every
@@ -226,6 +257,35 @@ fill_plan(LoaAiringPlan *plan, const LoaEvent *event, const char *line_id, const
   };
 }
 
+/* Plays an in-band switch code (a DTMF WAV rendered by the switch set) on
+ * line so that it ends at end_ns, or as soon as possible when end_ns is 0 or
+ * too close. The code is not an airing: it has no log row. */
+static void
+queue_tone(LoaDaemon *daemon, Line *line, const char *path, gint64 frames, gint64 end_ns)
+{
+  if (line->engine == NULL || line->failed)
+    return;
+  Airing *tone = g_new0(Airing, 1);
+  tone->line = line;
+  tone->tone = TRUE;
+  tone->spot_id = g_strdup("dtmf");
+  tone->path = g_strdup(path);
+  gint64 length = frames * LOA_NS_PER_SECOND / loa_engine_rate(line->engine);
+  tone->item = (LoaEngineItem){ .path = tone->path, .data = tone, .duration_ns = length };
+  gint64 start = end_ns > 0 ? end_ns - length : 0;
+  if (start > 0 && start < loa_time_now_wall_ns() + MIN_LEAD_NS) {
+    g_warning(_("line '%s': the DTMF address code comes too late to end before the program; "
+                "it plays now"),
+              line->config->id);
+    start = 0;
+  }
+  g_autoptr(GError) error = NULL;
+  if (!loa_engine_queue(line->engine, start, &tone->item, 1, &error)) {
+    g_warning(_("line '%s': the DTMF code cannot play: %s"), line->config->id, error->message);
+    airing_free(tone);
+  }
+}
+
 /* The line's switch answered for an airing (before its first sample, by the
  * pre-roll): the result goes into its log row. A failed switch does not stop
  * the airing: the program still reaches the lines that work. */
@@ -241,9 +301,8 @@ on_switch_held(gpointer handle, const LoaSwitchResult *result, gpointer user_dat
     g_warning(_("line '%s': switch for %s: %s"), airing->line->config->id, airing->spot_id,
               described);
   if (result->play_path != NULL)
-    g_warning(_("line '%s': the DTMF address code is not played (in-band codes are not "
-                "supported by this engine yet)"),
-              airing->line->config->id);
+    queue_tone(daemon, airing->line, result->play_path, result->play_frames,
+               airing->started_at > 0 ? 0 : airing->scheduled_at);
   LoaAiringFacts facts = { .switches = described };
   g_autoptr(GError) error = NULL;
   if (!loa_airlog_set_facts(daemon->airlog, airing->airing_id, &facts, &error))
@@ -269,7 +328,7 @@ airing_missed(LoaDaemon *daemon, Airing *airing, const char *reason)
  * new array of Airing * the caller owns), in play order. */
 static GPtrArray *
 open_airings(LoaDaemon *daemon, Line *line, const LoaEvent *event, const char *const *spots,
-             gint64 start_ns, LoaPriority priority)
+             gint64 start_ns, LoaPriority priority, const char *origin)
 {
   GPtrArray *airings = g_ptr_array_new();
   gint64 planned = start_ns;
@@ -281,6 +340,8 @@ open_airings(LoaDaemon *daemon, Line *line, const LoaEvent *event, const char *c
     LoaAiringPlan plan;
     fill_plan(&plan, event, line->config->id, spot_id, spot, daemon->schedule_id, planned);
     plan.priority = loa_priority_name(priority);
+    if (origin != NULL)
+      plan.event_ref = origin;
 
     g_autofree char *problem = NULL;
     if (spot == NULL)
@@ -526,9 +587,11 @@ place_on_line(LoaDaemon *daemon, const LoaOccurrence *occurrence, Line *line)
 {
   const LoaEvent *event = occurrence->event;
   GPtrArray *airings = open_airings(daemon, line, event, (const char *const *)occurrence->spots,
-                                    occurrence->start_ns, event->priority);
+                                    occurrence->start_ns, event->priority, NULL);
   if (airings->len == 0) { /* every spot was logged failed already */
     g_ptr_array_unref(airings);
+    if (daemon->config->filler != NULL && !line->failed && line->engine != NULL)
+      queue_filler(daemon, line, occurrence->start_ns);
     return;
   }
   StartMode mode = event_start_mode(event);
@@ -924,6 +987,25 @@ loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns, GError **error)
   return TRUE;
 }
 
+static void
+queue_filler(LoaDaemon *daemon, Line *line, gint64 start_ns)
+{
+  const char *spots[] = { daemon->config->filler, NULL };
+  GPtrArray *airings = open_airings(daemon, line, NULL, spots,
+                                    start_ns > 0 ? start_ns : loa_time_now_wall_ns(),
+                                    LOA_PRIORITY_NORMAL, "filler");
+  for (guint i = 0; i < airings->len; i++) {
+    Airing *airing = airings->pdata[i];
+    airing->filler = TRUE;
+    airing->operator = FALSE;
+    airing->late_play = FALSE;
+  }
+  if (airings->len > 0)
+    g_message(_("line '%s': the filler %s fills the failed spot's slot"), line->config->id,
+              daemon->config->filler);
+  dispatch(daemon, line, airings, START_SOFT, start_ns, 0);
+}
+
 gint64
 loa_daemon_play_on_line(LoaDaemon *daemon, Line *line, const char *spot_id, LoaPriority priority,
                         gint64 *duration_ns)
@@ -931,7 +1013,8 @@ loa_daemon_play_on_line(LoaDaemon *daemon, Line *line, const char *spot_id, LoaP
   const char *spots[] = { spot_id, NULL };
   StartMode mode = priority == LOA_PRIORITY_EMERGENCY ? START_CUT_IN
                    : priority == LOA_PRIORITY_PRIORITY ? START_NEXT : START_SOFT;
-  GPtrArray *airings = open_airings(daemon, line, NULL, spots, loa_time_now_wall_ns(), priority);
+  GPtrArray *airings = open_airings(daemon, line, NULL, spots, loa_time_now_wall_ns(), priority,
+                                    NULL);
   Airing *first = airings->len > 0 ? airings->pdata[0] : NULL;
   gint64 id = first != NULL ? first->airing_id : 0;
   *duration_ns = first != NULL ? first->item.duration_ns : 0;

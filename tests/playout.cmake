@@ -94,3 +94,17 @@ add_test(NAME playout.switching
           bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-switching.sh
           ${CMAKE_CURRENT_BINARY_DIR}/playout-switching)
 set_tests_properties(playout.switching PROPERTIES TIMEOUT 120 LABELS "integration")
+
+# In-band switching: DTMF address codes before and after the program.
+add_test(NAME playout.dtmf
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-dtmf.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-dtmf)
+set_tests_properties(playout.dtmf PROPERTIES TIMEOUT 120 LABELS "integration")
+
+# A spot failing at air time: the filler, or the event's next spot.
+add_test(NAME playout.filler
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-filler.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-filler)
+set_tests_properties(playout.filler PROPERTIES TIMEOUT 120 LABELS "integration")
