@@ -6,6 +6,11 @@
 #   T0+3  M  1 s   soft, late = "play" -> airs right after the emergency, at T0+4
 #   T0+6  X  2 s   normal        -> at T0+6
 #   T0+7  P  1 s   priority      -> right after X, at T0+8
+# Line b, start modes:
+#   T0    LB 4 s   soft          -> cut at T0+2 by the hard start (fade), interrupted
+#   T0+2  H  1 s   hard          -> exactly at T0+2
+#   T0+4  Y  3 s   soft
+#   T0+5  S  1 s   soft, grace 1 s, late = "skip" -> the line is busy 2 s past its time: missed
 set -u
 . "$(dirname "$0")/test-lib.sh"
 work=$1
@@ -14,6 +19,7 @@ RATE=48000
 rm -rf "$work" && mkdir -p "$work" || exit 1
 cat > "$work/asoundrc" <<EOT
 pcm.loa_line_a { type loavcard; file "$work/line-a.wav" }
+pcm.loa_line_b { type loavcard; file "$work/line-b.wav" }
 EOT
 cat > "$work/loa.cfg" <<'EOT'
 station = { id = "prio-station"; name = "Đài thử ưu tiên"; };
@@ -21,7 +27,8 @@ database = "loa.db";
 library = "library";
 require_approval = false;  # spots air without `loa spot approve`
 loudness_normalize = false;  # exact sample values are checked
-lines = ( { id = "a"; name = "Line A"; output = "alsa:loa_line_a"; } );
+lines = ( { id = "a"; name = "Line A"; output = "alsa:loa_line_a"; },
+          { id = "b"; name = "Line B"; output = "alsa:loa_line_b"; } );
 EOT
 loa() { "$LOA" --config "$work/loa.cfg" "$@"; }
 same() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: '$3', expected '$2'"; fi; }
@@ -31,7 +38,8 @@ add() { # ID VALUE FRAMES
     loa spot add "$work/$1.wav" --id "$1" --title "Thử $1" --category news --topic attt > /dev/null
 }
 add L 1000 120000 && add E 3000 96000 && add N 4000 48000 && add M 5000 48000 &&
-  add X 6000 96000 && add P 2000 48000 || { bad "spots"; exit 1; }
+  add X 6000 96000 && add P 2000 48000 && add LB 1500 192000 && add H 7000 48000 &&
+  add Y 8000 144000 && add S 9000 48000 || { bad "spots"; exit 1; }
 loa spot approve L --by test > /dev/null 2>&1 # harmless when approval is not required
 T0=$(( $(date +%s) + 5 ))
 cat > "$work/schedule.cfg" <<EOT
@@ -41,7 +49,11 @@ events = (
   { at = "$(local_time $((T0 + 3)))"; lines = "a"; play = "N"; },
   { at = "$(local_time $((T0 + 3)))"; lines = "a"; play = "M"; start = "soft"; late = "play"; },
   { at = "$(local_time $((T0 + 6)))"; lines = "a"; play = "X"; },
-  { at = "$(local_time $((T0 + 7)))"; lines = "a"; play = "P"; priority = "priority"; }
+  { at = "$(local_time $((T0 + 7)))"; lines = "a"; play = "P"; priority = "priority"; },
+  { at = "$(local_time $T0)"; lines = "b"; play = "LB"; start = "soft"; },
+  { at = "$(local_time $((T0 + 2)))"; lines = "b"; play = "H"; start = "hard"; },
+  { at = "$(local_time $((T0 + 4)))"; lines = "b"; play = "Y"; start = "soft"; },
+  { at = "$(local_time $((T0 + 5)))"; lines = "b"; play = "S"; start = "soft"; grace = 1; late = "skip"; }
 );
 EOT
 loa schedule load "$work/schedule.cfg" > "$work/load.log" 2>&1 || { bad "schedule load"; cat "$work/load.log"; exit 1; }
@@ -59,7 +71,14 @@ field() {
 same "L interrupted" interrupted "$(field L status)"
 case "$(field L reason)" in *emergency*) ok "L's reason names the emergency" ;; *) bad "L's reason: $(field L reason)" ;; esac
 same "N missed" missed "$(field N status)"
-for s in E M X P; do same "$s completed" completed "$(field $s status)"; done
+for s in E M X P H Y; do same "$s completed" completed "$(field $s status)"; done
+same "LB cut by the hard start" interrupted "$(field LB status)"
+case "$(field LB reason)" in *hard*) ok "LB's reason names the hard start" ;; *) bad "LB's reason: $(field LB reason)" ;; esac
+same "S missed: the line stayed busy past its grace" missed "$(field S status)"
+grep -q ',b,S,.*missed,.*grace' "$work/log.csv" && ok "S's reason names the grace" || bad "S's reason"
+h_late=$(( $(date -d "$(field H started_at)" +%s%N) - (T0 + 2) * 1000000000 ))
+echo "hard start H: $h_late ns after its time"
+[ ${h_late#-} -lt 20000000 ] && ok "the hard start H aired at its time" || bad "H started $h_late ns off"
 
 "$ANALYZE" --segments-by-value --format tsv "$work/line-a.wav" > "$work/measured" || bad "analyze"
 cat "$work/measured"
