@@ -451,3 +451,49 @@ loa_cmd_reload(LoaContext *ctx, int argc, char **argv)
     printf("%s\n", _("Reloaded; no schedule is loaded."));
   return loa_command_finish_output(LOA_EXIT_OK);
 }
+
+/* ---- lines ---- */
+
+int
+loa_cmd_lines(LoaContext *ctx, int argc, char **argv)
+{
+  g_autofree char *socket_path = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print the daemon's answer as JSON"), NULL },
+    { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path,
+      N_("the daemon's control socket (default: control_socket of the config)"), N_("PATH") },
+    { NULL },
+  };
+  int exit_code = LOA_EXIT_OK;
+  if (!loa_command_parse(argv[0], NULL,
+                         _("List the running daemon's lines: output and switch state."), entries,
+                         &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc != 1) {
+    loa_command_error(_("%s takes no arguments besides its options"), "lines");
+    return LOA_EXIT_USAGE;
+  }
+  g_autoptr(JsonNode) result = loa_command_call_daemon(ctx, socket_path, "lines", NULL, &exit_code);
+  if (result == NULL)
+    return exit_code;
+  if (json)
+    return loa_command_print_json(result);
+  JsonArray *lines = result_array(result, "lines", "lines");
+  if (lines == NULL)
+    return LOA_EXIT_PROBLEM;
+  g_autoptr(LoaTable) table = loa_table_new();
+  loa_table_add_column(table, "id", _("LINE"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "name", _("NAME"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "output", _("OUTPUT"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "switch", _("SWITCH"), LOA_COLUMN_TEXT);
+  static const char *const members[] = { "id", "name", "output", "switch" };
+  for (guint i = 0; i < json_array_get_length(lines); i++) {
+    JsonObject *entry = json_array_get_object_element(lines, i);
+    loa_table_add_row(table);
+    for (guint c = 0; c < G_N_ELEMENTS(members); c++)
+      loa_table_set(table, c, json_object_get_string_member_with_default(entry, members[c], ""));
+  }
+  loa_table_print(table, LOA_TABLE_FORMAT_TABLE, stdout);
+  return loa_command_finish_output(LOA_EXIT_OK);
+}

@@ -66,6 +66,7 @@ int loa_cmd_skip(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_play(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_stop(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_reload(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_lines(LoaContext *ctx, int argc, char **argv);
 
 /* Helpers shared by the command files. */
 

@@ -20,6 +20,7 @@ static const LoaCommand commands[] = {
   { "init", loa_cmd_init, LOA_NEEDS_CONFIG | LOA_NEEDS_DB_CREATE,
     N_("create the station database and library folder") },
   { "key", loa_cmd_key, LOA_NEEDS_CONFIG, N_("show the station's public key for the city") },
+  { "lines", loa_cmd_lines, LOA_NEEDS_CONFIG, N_("list the running daemon's lines and switches") },
   { "log", loa_cmd_log, LOA_NEEDS_CONFIG | LOA_NEEDS_DB, N_("show the as-run log") },
   { "next", loa_cmd_next, LOA_NEEDS_CONFIG, N_("show the next airings (asks the daemon)") },
   { "now", loa_cmd_now, LOA_NEEDS_CONFIG, N_("show what is on air now (asks the daemon)") },

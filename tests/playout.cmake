@@ -108,3 +108,10 @@ add_test(NAME playout.filler
           bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-filler.sh
           ${CMAKE_CURRENT_BINARY_DIR}/playout-filler)
 set_tests_properties(playout.filler PROPERTIES TIMEOUT 120 LABELS "integration")
+
+# Operator commands against the real daemon over its control socket.
+add_test(NAME playout.control
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-control.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-control)
+set_tests_properties(playout.control PROPERTIES TIMEOUT 120 LABELS "integration")
