@@ -22,6 +22,9 @@ G_DEFINE_QUARK(loa-engine-error-quark, loa_engine_error)
  * following spot has to deliver its first buffer after the previous spot's
  * end became known. Part of the fixed pipeline latency. */
 #define MIXER_LATENCY (100 * GST_MSECOND)
+/* The mixer's output buffers: fewer, longer buffers cost fewer wake-ups on an
+ * idle line; placement stays sample exact within a buffer. */
+#define MIXER_BUFFER (40 * GST_MSECOND)
 /* A spot released behind the mixer's output position would be clipped; it is
  * moved to that position + RELEASE_MARGIN instead (and its start says so). */
 #define RELEASE_MARGIN (20 * GST_MSECOND)
@@ -1142,13 +1145,16 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
     return NULL;
   }
 
-  /* Zero samples, not wave=silence: that sets the GAP flag, and a sink fed
-   * gaps renders "just in time", so the first real samples come out late. */
-  g_object_set(silence, "is-live", TRUE, "wave", 0 /* sine */, "volume", 0.0,
-               "samplesperbuffer", engine->rate / 100, NULL);
+  /* Silence is GAP buffers, which the mixer passes on without mixing (the
+   * cheapest idle line); the mixer output probe clears the GAP flag, because
+   * a sink fed gaps renders "just in time" and the first real samples after
+   * them come out late. 40 ms buffers: a quarter of the wake-ups of 10 ms. */
+  g_object_set(silence, "is-live", TRUE, "wave", 4 /* silence */,
+               "samplesperbuffer", engine->rate / 25, NULL);
   g_object_set(silence_caps, "caps", engine->caps, NULL);
   g_object_set(mixer_caps, "caps", engine->caps, NULL);
-  g_object_set(engine->mixer, "latency", (guint64)MIXER_LATENCY, NULL);
+  g_object_set(engine->mixer, "latency", (guint64)MIXER_LATENCY, "output-buffer-duration",
+               (guint64)MIXER_BUFFER, NULL);
 
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
     gst_bin_add(GST_BIN(engine->pipeline), elements[i]);
