@@ -65,6 +65,14 @@ validate_output(const char *value)
 }
 
 static char *
+validate_monitor(const char *value)
+{
+  if (g_str_has_prefix(value, "alsa:") && value[5] != '\0')
+    return NULL;
+  return g_strdup_printf(_("monitor '%s' is not \"alsa:PCM\" (an ALSA capture PCM name)"), value);
+}
+
+static char *
 validate_switch_command(const char *value)
 {
   g_auto(GStrv) argv = NULL;
@@ -89,6 +97,8 @@ static const KeySpec station_keys[] = {
   { "loudness_normalize", KEY_BOOL, FALSE, 0, 0, NULL, TRUE, G_STRUCT_OFFSET(LoaConfig, loudness_normalize), NULL },
   { "require_approval", KEY_BOOL, FALSE, 0, 0, NULL, TRUE, G_STRUCT_OFFSET(LoaConfig, require_approval), NULL },
   { "cue_silence_db", KEY_DOUBLE, FALSE, -90, -20, "-50", 0, G_STRUCT_OFFSET(LoaConfig, cue_silence_db), NULL },
+  { "monitor_threshold_db", KEY_DOUBLE, FALSE, -90, -10, "-45", 0,
+    G_STRUCT_OFFSET(LoaConfig, monitor_threshold_db), NULL },
   { "station.key", KEY_PATH, FALSE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaConfig, key), NULL },
   { "engine.rate", KEY_INT, FALSE, 8000, 192000, NULL, 48000, G_STRUCT_OFFSET(LoaConfig, sample_rate), NULL },
   { "engine.channels", KEY_INT, FALSE, 1, 8, NULL, 2, G_STRUCT_OFFSET(LoaConfig, channels), NULL },
@@ -142,6 +152,7 @@ static const KeySpec line_keys[] = {
   { "id", KEY_STRING, TRUE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaLineConfig, id), validate_line_id },
   { "name", KEY_STRING, FALSE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaLineConfig, name), NULL },
   { "output", KEY_STRING, FALSE, 0, 0, "alsa:default", 0, G_STRUCT_OFFSET(LoaLineConfig, output), validate_output },
+  { "monitor", KEY_STRING, FALSE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaLineConfig, monitor), validate_monitor },
 };
 
 static char *
@@ -343,6 +354,7 @@ line_config_free(gpointer data)
   g_free(line->id);
   g_free(line->name);
   g_free(line->output);
+  g_free(line->monitor);
   g_free(line->line_switch.driver);
   g_free(line->line_switch.board);
   g_free(line->line_switch.chip);

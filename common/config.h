@@ -39,6 +39,7 @@ typedef struct {
   char *id;          /* unique, [A-Za-z0-9._-], not "all" */
   char *name;        /* human name, e.g. "Phường An Hòa" */
   char *output;      /* "alsa:PCM" or "null" */
+  char *monitor;     /* "alsa:PCM": capture of the line return (hardware/monitor.h), or NULL */
   int source_line;   /* line of its entry in the config file */
   LoaSwitchConfig line_switch; /* its `switch` group; driver NULL when it has none */
 } LoaLineConfig;
@@ -110,6 +111,8 @@ typedef struct {
   gboolean loudness_normalize; /* loudness_normalize: apply the air gain (FALSE: play files as they are) */
   gboolean require_approval; /* require_approval: new spots wait for `loa spot approve` */
   double cue_silence_db;  /* cue_silence_db: dBFS under which a spot's start and end are silence */
+  double monitor_threshold_db; /* monitor_threshold_db: RMS dBFS above which a monitored line
+                                * (or an output's level) carries program */
   char *drop_folder;      /* library.drop_folder: absolute path watched for new spots, or NULL */
   int drop_settle_seconds; /* library.drop_settle_seconds: a dropped file must stay unchanged
                             * this long before it is ingested */

@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "dropfolder.h"
+#include "monitor.h"
 #include "schedule.h"
 #include "switcher.h"
 
@@ -24,6 +25,7 @@ typedef struct {
   gint64 last_error_at;         /* wall ns of the last failure on the line, 0 if none */
   char *last_error;             /* what failed then, NULL if nothing did */
   guint retry_source;           /* timeout rebuilding a failed output, 0 if none */
+  LoaMonitor *monitor;          /* capture of the line return, NULL if it has none */
 } Line;
 
 /* One airing with its open log row: the engine's item data while queued.

@@ -73,6 +73,9 @@ on_started(gpointer item_data, gint64 started_at, gpointer user_data)
     return;
   airing->started_at = started_at;
   airing->line->on_air = g_list_append(airing->line->on_air, airing);
+  if (airing->line->monitor != NULL)
+    loa_monitor_begin(airing->line->monitor, airing, started_at,
+                      started_at + airing->item.duration_ns);
   if (!loa_airlog_set_started(daemon->airlog, airing->airing_id, started_at,
                               loa_engine_rate(airing->line->engine), &error))
     g_warning(_("line '%s': cannot record the start of %s: %s"), airing->line->config->id,
@@ -112,9 +115,19 @@ on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer user_d
     airing_free(airing);
     return;
   }
-  if (!loa_airlog_complete(daemon->airlog, airing->airing_id, outcome->status,
-                           outcome->started_at, outcome->ended_at, outcome->frames,
-                           loa_engine_rate(airing->line->engine), outcome->reason, &error))
+  /* What the line's return showed of it (only if it started: else no window). */
+  LoaAiringFacts facts = { 0 };
+  LoaMonitorResult heard = { 0 };
+  if (airing->line->monitor != NULL && airing->started_at > 0) {
+    loa_monitor_end(airing->line->monitor, airing, &heard);
+    facts.monitor = heard.verdict;
+    facts.monitor_lufs_known = heard.loudness_known;
+    facts.monitor_lufs = heard.loudness_lufs;
+  }
+  if (!loa_airlog_complete_with_facts(daemon->airlog, airing->airing_id, outcome->status,
+                                      outcome->started_at, outcome->ended_at, outcome->frames,
+                                      loa_engine_rate(airing->line->engine), outcome->reason,
+                                      &facts, &error))
     g_critical(_("line '%s': cannot complete the log row of %s: %s"), airing->line->config->id,
                airing->spot_id, error->message);
   airing->line->on_air = g_list_remove(airing->line->on_air, airing);
@@ -134,6 +147,41 @@ on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer user_d
 }
 
 static const LoaEngineCallbacks engine_callbacks;
+
+/* Silence on a monitored line while it should carry a spot. */
+static void
+on_dead_air(const char *line_id, gint64 silent_since_wall_ns, gpointer user_data)
+{
+  LoaDaemon *daemon = user_data;
+  Line *line = loa_daemon_find_line(daemon, line_id);
+  if (line == NULL)
+    return;
+  g_autofree char *since = loa_time_format_local(daemon->config->timezone, silent_since_wall_ns);
+  g_free(line->last_error);
+  line->last_error = g_strdup_printf(_("dead air on the line's return since %s"), since);
+  line->last_error_at = loa_time_now_wall_ns();
+  g_critical(_("line '%s': DEAD AIR: nothing on the line's return since %s while a spot is on "
+               "air"),
+             line_id, since);
+}
+
+/* Starts the capture of a line's return, if it has one. A monitor that
+ * cannot start is reported; the line airs without it (its rows say nothing
+ * of the monitor). */
+static void
+start_monitor(Line *line)
+{
+  if (line->config->monitor == NULL)
+    return;
+  g_autoptr(GError) error = NULL;
+  line->monitor = loa_monitor_new(line->config->id, line->config->monitor,
+                                  line->daemon->config->monitor_threshold_db, on_dead_air,
+                                  line->daemon, &error);
+  if (line->monitor != NULL && !loa_monitor_start(line->monitor, &error))
+    g_clear_pointer(&line->monitor, loa_monitor_free);
+  if (line->monitor == NULL)
+    g_warning(_("line '%s': its return is not monitored: %s"), line->config->id, error->message);
+}
 
 /* A switch-off asks for a DTMF off code on the line. */
 static void queue_tone(LoaDaemon *daemon, Line *line, const char *path, gint64 frames,
@@ -901,6 +949,8 @@ loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns, GError **error)
   }
   if (running == 0)
     return FALSE; /* the error is the first line's */
+  for (guint i = 0; i < daemon->lines->len; i++)
+    start_monitor(daemon->lines->pdata[i]);
   /* A card missing at start may be plugged in later. */
   for (guint i = 0; i < daemon->lines->len; i++) {
     Line *line = daemon->lines->pdata[i];
@@ -1094,6 +1144,7 @@ loa_daemon_free(LoaDaemon *daemon)
     Line *line = daemon->lines->pdata[i];
     if (line->retry_source != 0)
       g_source_remove(line->retry_source);
+    g_clear_pointer(&line->monitor, loa_monitor_free);
     loa_engine_free(line->engine);
     g_list_free(line->on_air);
     g_free(line->last_error);

@@ -23,3 +23,12 @@ add_test(NAME hardware.cli
           VCARD_CONF=$<TARGET_PROPERTY:loavcard,LOAVCARD_TYPE_CONF>
           bash ${CMAKE_CURRENT_SOURCE_DIR}/hardware/test-hw.sh ${CMAKE_CURRENT_BINARY_DIR}/hardware-cli)
 set_tests_properties(hardware.cli PROPERTIES TIMEOUT 120 LABELS "integration")
+
+# Line monitoring: a capture PCM (ALSA `file` plugin reading a FIFO that the
+# test fills in real time) carrying the program for all, none or half of an
+# airing window; levels fed by hand for the output-meter path.
+add_executable(test-hardware-monitor hardware/test-monitor.c)
+target_link_libraries(test-hardware-monitor PRIVATE loa-hardware m)
+add_test(NAME hardware.monitor COMMAND test-hardware-monitor)
+set_tests_properties(hardware.monitor PROPERTIES TIMEOUT 120
+  ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")

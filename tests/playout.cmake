@@ -115,3 +115,10 @@ add_test(NAME playout.control
           bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-control.sh
           ${CMAKE_CURRENT_BINARY_DIR}/playout-control)
 set_tests_properties(playout.control PROPERTIES TIMEOUT 120 LABELS "integration")
+
+# Line returns monitored: program present / absent, dead-air alarm.
+add_test(NAME playout.monitor
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-monitor.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-monitor)
+set_tests_properties(playout.monitor PROPERTIES TIMEOUT 120 LABELS "integration")
