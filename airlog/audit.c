@@ -104,6 +104,28 @@ static const char *const audit_migrations[] = {
   " BEGIN SELECT RAISE(ABORT, 'imported bundles never change'); END;"
   "CREATE TRIGGER bundle_files_never_deleted BEFORE DELETE ON bundle_files"
   " BEGIN SELECT RAISE(ABORT, 'imported bundles are never deleted'); END;",
+  /* 5: a station may replace its key (docs/bundle-format.md): every key
+   * registered for it, each signing from valid_from until the next one's.
+   * The key each station was registered with has no known start: 0, the
+   * start of its log. stations.public_key and .fingerprint name the current
+   * key from now on. */
+  "CREATE TABLE station_keys ("
+  "  station_id  TEXT    NOT NULL REFERENCES stations (id),"
+  "  public_key  TEXT    NOT NULL,"  /* Ed25519, base64 */
+  "  fingerprint TEXT    NOT NULL,"
+  "  valid_from  INTEGER NOT NULL,"
+  "  how         TEXT    NOT NULL CHECK (how IN ('station add', 'key', 'statement')),"
+  "  statement   BLOB,"              /* the key-change statement, when how = 'statement' */
+  "  added_at    INTEGER NOT NULL,"
+  "  PRIMARY KEY (station_id, public_key),"
+  "  UNIQUE (station_id, valid_from)"
+  ") WITHOUT ROWID;"
+  "INSERT INTO station_keys (station_id, public_key, fingerprint, valid_from, how, added_at)"
+  " SELECT id, public_key, fingerprint, 0, 'station add', added_at FROM stations;"
+  "CREATE TRIGGER station_keys_immutable BEFORE UPDATE ON station_keys"
+  " BEGIN SELECT RAISE(ABORT, 'registered keys never change'); END;"
+  "CREATE TRIGGER station_keys_never_deleted BEFORE DELETE ON station_keys"
+  " BEGIN SELECT RAISE(ABORT, 'registered keys are never deleted'); END;",
 };
 
 typedef enum {
@@ -118,6 +140,10 @@ typedef enum {
   STMT_LIST,
   STMT_VERIFY_BUNDLES,
   STMT_VERIFY_ROWS,
+  STMT_KEYS,
+  STMT_ADD_KEY,
+  STMT_SET_CURRENT_KEY,
+  STMT_LATEST_PERIOD,
   N_STATEMENTS
 } Statement;
 
@@ -150,9 +176,8 @@ static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_INSERT_FILE] = "INSERT INTO bundle_files (bundle_id, data) VALUES (?, ?)",
   [STMT_VERIFY_BUNDLES] =
     "SELECT b.id, b.station_id, b.period, b.first_seq, b.last_seq, b.row_count, b.head_before,"
-    " b.head_after, b.signature, b.file_sha256, f.data, s.public_key"
-    " FROM bundles b JOIN stations s ON s.id = b.station_id"
-    " LEFT JOIN bundle_files f ON f.bundle_id = b.id"
+    " b.head_after, b.signature, b.file_sha256, f.data"
+    " FROM bundles b LEFT JOIN bundle_files f ON f.bundle_id = b.id"
     " ORDER BY b.station_id, b.last_seq, b.period_until",
   [STMT_VERIFY_ROWS] =
     "SELECT chain_seq, airing_id, line, spot_id, spot_sha256, title, category, topic, priority,"
@@ -161,6 +186,16 @@ static const char *const statement_sql[N_STATEMENTS] = {
     " gain_db IS NOT NULL, coalesce(gain_db, 0), switches, monitor, monitor_lufs IS NOT NULL,"
     " coalesce(monitor_lufs, 0)"
     " FROM airings WHERE station_id = ? AND bundle_id = ? ORDER BY chain_seq",
+  [STMT_KEYS] =
+    "SELECT public_key, fingerprint, valid_from, how FROM station_keys WHERE station_id = ?"
+    " ORDER BY valid_from",
+  [STMT_ADD_KEY] =
+    "INSERT INTO station_keys (station_id, public_key, fingerprint, valid_from, how, statement,"
+    " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  [STMT_SET_CURRENT_KEY] = "UPDATE stations SET public_key = ?, fingerprint = ? WHERE id = ?",
+  [STMT_LATEST_PERIOD] =
+    "SELECT id, period, period_until FROM bundles WHERE station_id = ?"
+    " ORDER BY period_until DESC LIMIT 1",
   [STMT_LIST] =
     "SELECT s.id, s.name, s.fingerprint, coalesce(b.id, 0), coalesce(b.period, ''),"
     " coalesce(b.period_from, 0), coalesce(b.period_until, 0), coalesce(b.timezone, ''),"
@@ -364,7 +399,10 @@ loa_audit_station_add(LoaAudit *audit, const char *id, const char *name, const L
   sqlite3_reset(stmt);
   if (rc == SQLITE_ROW) {
     g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_STATION_EXISTS,
-                _("station '%s' is registered already"), id);
+                _("station '%s' is registered already; to register a new key of it: loa audit "
+                  "station key %s --statement FILE (the station's key-change statement), or "
+                  "--key PUBLIC-KEY [--from DATE] (a key you checked with the station)"),
+                id, id);
     return FALSE;
   }
   if (rc != SQLITE_DONE)
@@ -372,12 +410,70 @@ loa_audit_station_add(LoaAudit *audit, const char *id, const char *name, const L
 
   g_autofree char *public_text = loa_station_key_public_text(key);
   g_autofree char *fingerprint = loa_station_key_fingerprint(key);
-  stmt = audit->stmts[STMT_ADD_STATION];
-  if (!loa_db_bind(stmt, &local, "tttti", id, name != NULL ? name : id, public_text,
-                   fingerprint, loa_time_now_wall_ns()) ||
-      !loa_db_step_done(stmt, &local))
+  gint64 now = loa_time_now_wall_ns();
+  if (!loa_db_begin(audit->db, &local))
     return relabel(error, audit, local);
+  stmt = audit->stmts[STMT_ADD_STATION];
+  sqlite3_stmt *key_stmt = audit->stmts[STMT_ADD_KEY];
+  if (!loa_db_bind(stmt, &local, "tttti", id, name != NULL ? name : id, public_text,
+                   fingerprint, now) ||
+      !loa_db_step_done(stmt, &local) ||
+      !loa_db_bind(key_stmt, &local, "tttitni", id, public_text, fingerprint, (gint64)0,
+                   "station add", now) ||
+      !loa_db_step_done(key_stmt, &local) || !loa_db_commit(audit->db, &local)) {
+    loa_db_rollback(audit->db);
+    return relabel(error, audit, local);
+  }
   return TRUE;
+}
+
+void
+loa_audit_key_free(LoaAuditKey *key)
+{
+  if (key == NULL)
+    return;
+  loa_station_key_free(key->key);
+  g_free(key->fingerprint);
+  g_free(key->how);
+  g_free(key);
+}
+
+GPtrArray *
+loa_audit_station_keys(LoaAudit *audit, const char *id, GError **error)
+{
+  GError *local = NULL;
+  sqlite3_stmt *stmt = audit->stmts[STMT_KEYS];
+  if (!loa_db_bind(stmt, &local, "t", id)) {
+    relabel(error, audit, local);
+    return NULL;
+  }
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func((GDestroyNotify)loa_audit_key_free);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    g_autofree char *text = loa_db_column_text(stmt, 0);
+    LoaAuditKey *k = g_new0(LoaAuditKey, 1);
+    k->key = loa_station_key_new_from_text(text, NULL);
+    k->fingerprint = loa_db_column_text(stmt, 1);
+    k->valid_from = sqlite3_column_int64(stmt, 2);
+    k->valid_until = G_MAXINT64;
+    k->how = loa_db_column_text(stmt, 3);
+    if (keys->len > 0)
+      ((LoaAuditKey *)keys->pdata[keys->len - 1])->valid_until = k->valid_from;
+    g_ptr_array_add(keys, k);
+    if (k->key == NULL) {
+      sqlite3_reset(stmt);
+      g_set_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_DB,
+                  _("%s: the key registered for station '%s' is not a public key: %s"),
+                  audit->path, id, text);
+      return NULL;
+    }
+  }
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE) {
+    db_error(error, audit, _("reading the station keys"));
+    return NULL;
+  }
+  return g_steal_pointer(&keys);
 }
 
 void
@@ -400,33 +496,221 @@ refuse(GError **error, LoaAuditError code, const char *format, ...)
   return FALSE;
 }
 
-/* The registered key of station id, NULL with UNKNOWN_STATION if none. */
-static LoaStationKey *
-registered_key(LoaAudit *audit, const char *id, GError **error)
+/* Station id's keys (loa_audit_station_keys), or NULL with
+ * UNKNOWN_STATION if it has none. */
+static GPtrArray *
+registered_keys(LoaAudit *audit, const char *id, GError **error)
 {
-  GError *local = NULL;
-  sqlite3_stmt *stmt = audit->stmts[STMT_STATION];
-  if (!loa_db_bind(stmt, &local, "t", id)) {
-    relabel(error, audit, local);
+  g_autoptr(GPtrArray) keys = loa_audit_station_keys(audit, id, error);
+  if (keys == NULL)
     return NULL;
-  }
-  int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_DONE) {
-    sqlite3_reset(stmt);
+  if (keys->len == 0) {
     refuse(error, LOA_AUDIT_ERROR_UNKNOWN_STATION,
            _("unknown station '%s': it is not registered (loa audit station add %s --key "
              "PUBLIC-KEY)"),
            id, id);
     return NULL;
   }
-  if (rc != SQLITE_ROW) {
-    db_error(error, audit, _("reading the stations"));
-    sqlite3_reset(stmt);
-    return NULL;
+  return g_steal_pointer(&keys);
+}
+
+/* ISO 8601 in UTC, for messages. Newly allocated. */
+static char *
+format_utc(gint64 ns)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+  return loa_time_format_iso(utc, ns);
+}
+
+/* The bundle is signed by one of keys (a station's, oldest first) that was
+ * still the station's key when the bundle's period ended: it cannot have
+ * been exported before then. Else the refusal names the key that signed it:
+ * a retired one (RETIRED_KEY), one not registered (LOA_BUNDLE_ERROR_SIGNATURE),
+ * or none (the bundle changed since). */
+static gboolean
+check_signature(const LoaBundle *bundle, GPtrArray *keys, GError **error)
+{
+  const LoaAuditKey *current = keys->pdata[keys->len - 1];
+  for (guint i = 0; i < keys->len; i++) {
+    const LoaAuditKey *k = keys->pdata[i];
+    if (!loa_bundle_signed_by(bundle, k->key))
+      continue;
+    if (bundle->until < k->valid_until)
+      return TRUE;
+    const LoaAuditKey *next = keys->pdata[i + 1];
+    g_autofree char *change = format_utc(k->valid_until);
+    g_autofree char *until = format_utc(bundle->until);
+    return refuse(error, LOA_AUDIT_ERROR_RETIRED_KEY,
+                  _("signed with a retired key: key %s of station '%s' was replaced by key %s "
+                    "at %s, and this bundle's period ends at %s, after the change, so it was "
+                    "exported after it: it must be signed with the new key"),
+                  k->fingerprint, bundle->station_id, next->fingerprint, change, until);
   }
-  g_autofree char *text = loa_db_column_text(stmt, 0);
+  g_autoptr(LoaStationKey) named = loa_station_key_new_from_text(bundle->public_key, NULL);
+  if (named != NULL && loa_bundle_signed_by(bundle, named)) {
+    g_autofree char *other = loa_station_key_fingerprint(named);
+    g_set_error(error, LOA_BUNDLE_ERROR, LOA_BUNDLE_ERROR_SIGNATURE,
+                _("bad signature: signed with another key (fingerprint %s), which is not "
+                  "registered for station '%s' (its current key: fingerprint %s); if the station "
+                  "replaced its key, register the new one first: loa audit station key %s "
+                  "--statement FILE"),
+                other, bundle->station_id, current->fingerprint, bundle->station_id);
+    return FALSE;
+  }
+  g_set_error(error, LOA_BUNDLE_ERROR, LOA_BUNDLE_ERROR_SIGNATURE,
+              _("bad signature: the bundle does not match the signature of any key registered "
+                "for station '%s' (its current key: fingerprint %s): it was changed after "
+                "signing, or signed by another key"),
+              bundle->station_id, current->fingerprint);
+  return FALSE;
+}
+
+/* Inside a write transaction: adds key to station id's keys from valid_from
+ * (see loa_audit_station_key_add); statement (may be NULL) is kept with it. */
+static gboolean
+add_key(LoaAudit *audit, const char *id, GPtrArray *keys, const LoaStationKey *key,
+        gint64 valid_from, const char *how, GBytes *statement, gint64 now, GError **error)
+{
+  const LoaAuditKey *current = keys->pdata[keys->len - 1];
+  g_autofree char *public_text = loa_station_key_public_text(key);
+  g_autofree char *fingerprint = loa_station_key_fingerprint(key);
+  g_autofree char *start = format_utc(valid_from);
+  if (valid_from <= current->valid_from) {
+    g_autofree char *current_start =
+      current->valid_from == 0 ? g_strdup(_("the start of its log")) : format_utc(current->valid_from);
+    return refuse(error, LOA_AUDIT_ERROR_KEY_START,
+                  _("the new key would start at %s, but the current key of station '%s' (%s) "
+                    "starts at %s: keys follow each other"),
+                  start, id, current->fingerprint, current_start);
+  }
+  if (valid_from > now + LOA_AUDIT_CLOCK_TOLERANCE_NS) {
+    g_autofree char *now_text = format_utc(now);
+    return refuse(error, LOA_AUDIT_ERROR_KEY_START,
+                  _("the new key would start at %s, in the future (it is %s now)"), start,
+                  now_text);
+  }
+  /* Imported bundles keep their keys valid: each must have ended before. */
+  GError *local = NULL;
+  sqlite3_stmt *stmt = audit->stmts[STMT_LATEST_PERIOD];
+  if (!loa_db_bind(stmt, &local, "t", id))
+    return relabel(error, audit, local);
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW && sqlite3_column_int64(stmt, 2) >= valid_from) {
+    gint64 bundle_id = sqlite3_column_int64(stmt, 0);
+    g_autofree char *period = loa_db_column_text(stmt, 1);
+    g_autofree char *until = format_utc(sqlite3_column_int64(stmt, 2));
+    sqlite3_reset(stmt);
+    return refuse(error, LOA_AUDIT_ERROR_KEY_START,
+                  _("the new key would start at %s, but bundle #%" G_GINT64_FORMAT " (%s), "
+                    "imported already and signed with an older key, ends at %s: the new key "
+                    "must start after it"),
+                  start, bundle_id, period, until);
+  }
   sqlite3_reset(stmt);
-  return loa_station_key_new_from_text(text, error);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return db_error(error, audit, _("reading the bundles"));
+
+  stmt = audit->stmts[STMT_ADD_KEY];
+  gsize length = 0;
+  const void *data = statement != NULL ? g_bytes_get_data(statement, &length) : NULL;
+  if (!loa_db_bind(stmt, &local, "tttitni", id, public_text, fingerprint, valid_from, how, now))
+    return relabel(error, audit, local);
+  if (data != NULL && sqlite3_bind_blob64(stmt, 6, data, length, SQLITE_STATIC) != SQLITE_OK)
+    return db_error(error, audit, _("storing the key-change statement"));
+  if (!loa_db_step_done(stmt, &local))
+    return relabel(error, audit, local);
+  stmt = audit->stmts[STMT_SET_CURRENT_KEY];
+  if (!loa_db_bind(stmt, &local, "ttt", public_text, fingerprint, id) ||
+      !loa_db_step_done(stmt, &local))
+    return relabel(error, audit, local);
+  return TRUE;
+}
+
+/* key is none of keys (a station's): KEY_EXISTS otherwise. */
+static gboolean
+check_new_key(const char *id, GPtrArray *keys, const LoaStationKey *key, GError **error)
+{
+  for (guint i = 0; i < keys->len; i++) {
+    const LoaAuditKey *k = keys->pdata[i];
+    if (loa_station_key_equal(k->key, key))
+      return refuse(error, LOA_AUDIT_ERROR_KEY_EXISTS,
+                    i + 1 == keys->len
+                      ? _("key %s is station '%s''s current key already")
+                      : _("key %s was registered for station '%s' already, and replaced since: "
+                          "a retired key does not come back"),
+                    k->fingerprint, id);
+  }
+  return TRUE;
+}
+
+/* The statement is station id's, and its current key signed it. */
+static gboolean
+check_statement(const char *id, GPtrArray *keys, const LoaStationKeyChange *change,
+                GError **error)
+{
+  const LoaAuditKey *current = keys->pdata[keys->len - 1];
+  if (strcmp(change->station_id, id) != 0)
+    return refuse(error, LOA_AUDIT_ERROR_STATEMENT,
+                  _("the statement is about station '%s', not '%s'"), change->station_id, id);
+  if (loa_station_key_change_signed_by(change, current->key))
+    return TRUE;
+  for (guint i = 0; i + 1 < keys->len; i++) {
+    const LoaAuditKey *k = keys->pdata[i];
+    if (loa_station_key_change_signed_by(change, k->key))
+      return refuse(error, LOA_AUDIT_ERROR_STATEMENT,
+                    _("the statement is signed with a retired key of station '%s' (%s), "
+                      "replaced since: only its current key (%s) can vouch for a new one"),
+                    id, k->fingerprint, current->fingerprint);
+  }
+  if (loa_station_key_change_signed_by(change, change->old_key)) {
+    g_autofree char *signer = loa_station_key_fingerprint(change->old_key);
+    return refuse(error, LOA_AUDIT_ERROR_STATEMENT,
+                  _("the statement is not signed by the current key of station '%s' "
+                    "(fingerprint %s) but by key %s, which is not registered for it"),
+                  id, current->fingerprint, signer);
+  }
+  return refuse(error, LOA_AUDIT_ERROR_STATEMENT,
+                _("bad signature: the statement does not match the signature of the current key "
+                  "of station '%s' (fingerprint %s): it was changed after signing, or signed by "
+                  "another key"),
+                id, current->fingerprint);
+}
+
+/* One write transaction: the keys read are those the new one follows. */
+static gboolean
+station_key_add(LoaAudit *audit, const char *id, const LoaStationKey *key, gint64 valid_from,
+                const LoaStationKeyChange *change, gint64 now, GError **error)
+{
+  GError *local = NULL;
+  if (!loa_db_begin(audit->db, &local))
+    return relabel(error, audit, local);
+  g_autoptr(GPtrArray) keys = registered_keys(audit, id, error);
+  if (keys == NULL || !check_new_key(id, keys, key, error) ||
+      (change != NULL && !check_statement(id, keys, change, error)) ||
+      !add_key(audit, id, keys, key, valid_from, change != NULL ? "statement" : "key",
+               change != NULL ? change->data : NULL, now, error)) {
+    loa_db_rollback(audit->db);
+    return FALSE;
+  }
+  if (!loa_db_commit(audit->db, &local)) {
+    loa_db_rollback(audit->db);
+    return relabel(error, audit, local);
+  }
+  return TRUE;
+}
+
+gboolean
+loa_audit_station_key_add(LoaAudit *audit, const char *id, const LoaStationKey *key,
+                          gint64 valid_from, gint64 now, GError **error)
+{
+  return station_key_add(audit, id, key, valid_from, NULL, now, error);
+}
+
+gboolean
+loa_audit_station_key_add_statement(LoaAudit *audit, const char *id,
+                                    const LoaStationKeyChange *change, gint64 now, GError **error)
+{
+  return station_key_add(audit, id, change->new_key, change->changed_at, change, now, error);
 }
 
 /* Rows and period must not be ahead of the audit machine's clock. */
@@ -590,11 +874,11 @@ gboolean
 loa_audit_import(LoaAudit *audit, const LoaBundle *bundle, const char *source, gint64 now,
                  LoaAuditImport *result, GError **error)
 {
-  g_autoptr(LoaStationKey) key = registered_key(audit, bundle->station_id, error);
-  if (key == NULL)
+  g_autoptr(GPtrArray) keys = registered_keys(audit, bundle->station_id, error);
+  if (keys == NULL)
     return FALSE;
   g_autoptr(GPtrArray) airings = NULL;
-  if (!loa_bundle_verify_signature(bundle, key, error) ||
+  if (!check_signature(bundle, keys, error) ||
       !loa_bundle_verify_chain(bundle, &airings, error))
     return FALSE;
   if (bundle->from >= bundle->until)
@@ -738,12 +1022,14 @@ typedef struct {
   gint64 id;
   const char *station_id, *period;
   gint64 first_seq, last_seq, row_count;
-  const char *head_before, *head_after, *signature, *file_sha256, *public_key;
+  const char *head_before, *head_after, *signature, *file_sha256;
   const void *data;
   gsize length;
+  GPtrArray *keys;  /* the station's (LoaAuditKey *) */
 } Stored;
 
-/* The stored file again: whole, signed by the station's key, and carrying
+/* The stored file again: whole, signed by a key of the station valid for it
+ * (as at import), and carrying
  * exactly the rows and heads the database has. A problem or NULL. */
 static char *
 check_file(const Stored *b, GPtrArray *rows)
@@ -754,12 +1040,11 @@ check_file(const Stored *b, GPtrArray *rows)
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = g_bytes_new_static(b->data, b->length);
   g_autoptr(LoaBundle) bundle = loa_bundle_parse(bytes, &error);
-  g_autoptr(LoaStationKey) key = loa_station_key_new_from_text(b->public_key, NULL);
   g_autoptr(GPtrArray) airings = NULL;
-  if (bundle == NULL || key == NULL || !loa_bundle_verify_signature(bundle, key, &error) ||
+  if (bundle == NULL || b->keys->len == 0 || !check_signature(bundle, b->keys, &error) ||
       !loa_bundle_verify_chain(bundle, &airings, &error))
     return g_strdup_printf(_("its stored file: %s"),
-                           error != NULL ? error->message : _("the station's key is not valid"));
+                           error != NULL ? error->message : _("the station has no key"));
   if (strcmp(bundle->signature, b->signature) != 0 || bundle->first_seq != b->first_seq ||
       bundle->last_seq != b->last_seq || strcmp(bundle->head_before, b->head_before) != 0 ||
       strcmp(bundle->head_after, b->head_after) != 0 ||
@@ -814,8 +1099,9 @@ loa_audit_verify(LoaAudit *audit, LoaAuditVerify *result, GError **error)
   sqlite3_stmt *stmt = audit->stmts[STMT_VERIFY_BUNDLES];
   sqlite3_reset(stmt);
   g_autofree char *last_station = NULL, *last_head = NULL, *last_period = NULL;
+  g_autoptr(GPtrArray) keys = NULL;
   gint64 last_seq = 0, last_id = 0;
-  int rc;
+  int rc = SQLITE_DONE;
   while (result->problem == NULL && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     Stored b = {
       .id = sqlite3_column_int64(stmt, 0),
@@ -830,12 +1116,19 @@ loa_audit_verify(LoaAudit *audit, LoaAuditVerify *result, GError **error)
       .file_sha256 = (const char *)sqlite3_column_text(stmt, 9),
       .data = sqlite3_column_blob(stmt, 10),
       .length = (gsize)sqlite3_column_bytes(stmt, 10),
-      .public_key = (const char *)sqlite3_column_text(stmt, 11),
     };
     char *problem = NULL;
     gboolean same_station = g_strcmp0(last_station, b.station_id) == 0;
-    if (!same_station)
+    if (!same_station) {
       result->stations++;
+      g_clear_pointer(&keys, g_ptr_array_unref);
+      keys = loa_audit_station_keys(audit, b.station_id, error);
+      if (keys == NULL) {
+        sqlite3_reset(stmt);
+        return FALSE;
+      }
+    }
+    b.keys = keys;
     /* Consecutive bundles of a station link, as at import. */
     if (same_station && b.first_seq != last_seq + 1)
       problem = g_strdup_printf(_("it starts at row %" G_GINT64_FORMAT " but bundle #%"

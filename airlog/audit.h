@@ -10,11 +10,23 @@
  *   airings   one per imported row, keyed (station_id, chain_seq); the
  *             canonical fields as columns, plus prev_hash and hash
  *   bundle_files  each imported bundle's file, byte for byte (from schema 4)
- * Imported bundles and rows are never changed nor deleted (triggers).
+ *   station_keys  every key registered for a station, with the time from
+ *             which it signs (from schema 5): a station may replace its key
+ * Imported bundles and rows, and registered keys, are never changed nor
+ * deleted (triggers).
+ *
+ * Keys: a station's keys follow each other; each one signs the bundles
+ * exported from its valid_from until the next key's. A bundle says nothing
+ * of when it was exported, but it cannot have been before its period ended:
+ * so a key is accepted for a bundle if it was still the station's key at
+ * some moment after the bundle's period ended, that is if the period ended
+ * before the next key's valid_from. A bundle whose period ended later and
+ * that is signed with the older key was signed with a retired key.
  *
  * An import accepts a bundle only if every check holds, and then takes all
  * of it in one transaction; otherwise nothing of it. The checks, in order:
- * registered station; signature by the registered key; the chain the rows
+ * registered station; signature by a key registered for the station and
+ * not yet retired when the bundle's period ended; the chain the rows
  * form (bundle.h); nothing from the future; not already imported; no rows
  * already imported (replay); its chain starts where the station's last
  * imported bundle ended, with the same hash (no gap); its period overlaps no
@@ -44,6 +56,12 @@ typedef enum {
   LOA_AUDIT_ERROR_REPLAY,           /* import: rows already imported, or an older period */
   LOA_AUDIT_ERROR_GAP,              /* import: does not start where the last bundle ended */
   LOA_AUDIT_ERROR_OVERLAP,          /* import: its period overlaps an imported bundle */
+  LOA_AUDIT_ERROR_RETIRED_KEY,      /* import: signed with a key replaced before its period ended */
+  LOA_AUDIT_ERROR_KEY_EXISTS,       /* station key: this key is registered already */
+  LOA_AUDIT_ERROR_KEY_START,        /* station key: its start is not after the current key's,
+                                     * nor after every imported bundle, or is in the future */
+  LOA_AUDIT_ERROR_STATEMENT,        /* station key: the statement is not the station's,
+                                     * or not signed by its current key */
 } LoaAuditError;
 
 /* How far ahead of the audit machine's clock a bundle's period end or a
@@ -63,10 +81,50 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LoaAudit, loa_audit_close)
 /* The connection, for report queries (owned by the audit). */
 sqlite3 *loa_audit_db(LoaAudit *audit);
 
-/* Registers a station and its public key. name may be NULL (= id). Fails
- * with LOA_AUDIT_ERROR_STATION_EXISTS if the id is registered already. */
+/* Registers a station and its first public key (valid_from 0: the key
+ * created with the station's log, from its start). name may be NULL
+ * (= id). Fails with LOA_AUDIT_ERROR_STATION_EXISTS if the id is registered
+ * already (a new key of a station is added with loa_audit_station_key_add). */
 gboolean loa_audit_station_add(LoaAudit *audit, const char *id, const char *name,
                                const LoaStationKey *key, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Adds key to station id's keys, valid from valid_from (UTC ns): the current
+ * key then signs only bundles whose period ended before valid_from. The city
+ * checked the key by other means (a visit, the phone). Fails with
+ * UNKNOWN_STATION, KEY_EXISTS (the key is registered for the station
+ * already), KEY_START (valid_from not after the current key's start, not
+ * after the end of every bundle imported for the station, or more than
+ * LOA_AUDIT_CLOCK_TOLERANCE_NS after now) or DB; nothing is changed then. */
+gboolean loa_audit_station_key_add(LoaAudit *audit, const char *id, const LoaStationKey *key,
+                                   gint64 valid_from, gint64 now,
+                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Adds the new key of a key-change statement (station-key.h), valid from
+ * the time it states, if the statement is station id's and signed by its
+ * current key; else fails with LOA_AUDIT_ERROR_STATEMENT saying which key
+ * signed it (a retired one, one not registered) or that it was changed.
+ * The statement is stored with the key. Other failures as
+ * loa_audit_station_key_add. */
+gboolean loa_audit_station_key_add_statement(LoaAudit *audit, const char *id,
+                                             const LoaStationKeyChange *change, gint64 now,
+                                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* One key of a station, as registered. */
+typedef struct {
+  LoaStationKey *key;    /* public only */
+  char *fingerprint;
+  gint64 valid_from;     /* UTC ns; 0 for the key the station was registered with */
+  gint64 valid_until;    /* the next key's valid_from; G_MAXINT64 for the current key */
+  char *how;             /* "station add", "key" (checked by the city) or "statement" */
+} LoaAuditKey;
+
+void loa_audit_key_free(LoaAuditKey *key);
+
+/* Station id's keys, oldest first (a GPtrArray of LoaAuditKey *, which
+ * frees them; empty if the station is not registered), or NULL with
+ * LOA_AUDIT_ERROR_DB. */
+GPtrArray *loa_audit_station_keys(LoaAudit *audit, const char *id,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* What an accepted import did. */
 typedef struct {
@@ -81,7 +139,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LoaAuditImport, loa_audit_import_clear)
 /* Verifies bundle (parsed, not yet verified) and imports it whole. source
  * names it (its file name); now is the audit machine's wall clock (UTC ns).
  * A bundle that fails a check is refused with an error that names the check
- * (LOA_AUDIT_ERROR_* above, or LOA_BUNDLE_ERROR_SIGNATURE, _CHAIN, _STATION,
+ * (LOA_AUDIT_ERROR_* above, or LOA_BUNDLE_ERROR_SIGNATURE — signed by no
+ * key registered for the station, or changed since —, _CHAIN, _STATION,
  * _MALFORMED) and the database is unchanged; LOA_AUDIT_ERROR_DB means the
  * database itself failed. */
 gboolean loa_audit_import(LoaAudit *audit, const LoaBundle *bundle, const char *source, gint64 now,
@@ -104,8 +163,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LoaAuditVerify, loa_audit_verify_clear)
 /* Checks everything imported again, station by station in chain order:
  * each bundle's rows (positions, every hash recomputed from the columns,
  * the heads), the link to the bundle before, and its stored file (whole,
- * signed by the station's registered key, carrying exactly the rows the
- * database has). Stops at the first problem, set in result (TRUE is
+ * signed by a key of the station that was not retired when its period
+ * ended, as at import, carrying exactly the rows the database has). Stops at the first problem, set in result (TRUE is
  * returned); FALSE with the error set only if the database cannot be read. */
 gboolean loa_audit_verify(LoaAudit *audit, LoaAuditVerify *result,
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -950,16 +950,33 @@ loa_bundle_read(const char *path, GError **error)
 
 /* Verifying. */
 
+/* The bundle's signature, decoded (parse checked its length). */
+static void
+bundle_signature(const LoaBundle *bundle, guint8 signature[LOA_STATION_KEY_SIGNATURE_BYTES])
+{
+  gsize decoded_length = 0;
+  g_autofree guint8 *decoded = g_base64_decode(bundle->signature, &decoded_length);
+  memset(signature, 0, LOA_STATION_KEY_SIGNATURE_BYTES);
+  g_return_if_fail(decoded_length == LOA_STATION_KEY_SIGNATURE_BYTES);
+  memcpy(signature, decoded, LOA_STATION_KEY_SIGNATURE_BYTES);
+}
+
+gboolean
+loa_bundle_signed_by(const LoaBundle *bundle, const LoaStationKey *key)
+{
+  guint8 signature[LOA_STATION_KEY_SIGNATURE_BYTES];
+  bundle_signature(bundle, signature);
+  return loa_station_key_verify(key, g_bytes_get_data(bundle->data, NULL), bundle->signed_length,
+                                signature);
+}
+
 gboolean
 loa_bundle_verify_signature(const LoaBundle *bundle, const LoaStationKey *key, GError **error)
 {
   gsize length = 0;
   const guint8 *data = g_bytes_get_data(bundle->data, &length);
   guint8 signature[LOA_STATION_KEY_SIGNATURE_BYTES];
-  gsize decoded_length = 0;
-  g_autofree guint8 *decoded = g_base64_decode(bundle->signature, &decoded_length);
-  g_return_val_if_fail(decoded_length == sizeof(signature), FALSE);
-  memcpy(signature, decoded, sizeof(signature));
+  bundle_signature(bundle, signature);
 
   if (loa_station_key_verify(key, data, bundle->signed_length, signature))
     return TRUE;

@@ -98,6 +98,10 @@ LoaBundle *loa_bundle_read(const char *path, GError **error) G_GNUC_WARN_UNUSED_
 gboolean loa_bundle_verify_signature(const LoaBundle *bundle, const LoaStationKey *key,
                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* TRUE if key signed the bundle as it is (whatever key the bundle names).
+ * For choosing among several keys; loa_bundle_verify_signature explains. */
+gboolean loa_bundle_signed_by(const LoaBundle *bundle, const LoaStationKey *key);
+
 /* Checks that the rows form the chain the header claims: positions
  * first_seq..last_seq without gap, every row of the bundle's station and in
  * canonical form, the forms being those the header names (forms), every hash recomputed with loa_chain_hash from the row's

@@ -1,7 +1,10 @@
 /* The station's Ed25519 key pair (see station-key.h). */
 #include "station-key.h"
 
+#include "airlog.h"
+#include "db.h"
 #include "i18n.h"
+#include "loa-cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -189,6 +192,57 @@ sync_folder(const char *dir)
   }
 }
 
+/* Writes key's file whole into a new private temporary file beside path
+ * (mode 0600, synced). Returns its name, or NULL with the error set. */
+static char *
+write_temporary(const char *path, const LoaStationKey *key, GError **error)
+{
+  char *temporary = g_strconcat(path, ".XXXXXX", NULL);
+  int fd = g_mkstemp_full(temporary, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_IO,
+                _("%s: cannot write the station key: %s"), path, g_strerror(saved));
+    g_free(temporary);
+    return NULL;
+  }
+  char *text = key_file_text(key);
+  gboolean written = fchmod(fd, 0600) == 0 && write_all(fd, text, strlen(text));
+  int saved = errno;
+  free_secret_text(text);
+  close(fd);
+  if (!written) {
+    g_unlink(temporary);
+    g_free(temporary);
+    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_IO,
+                _("%s: cannot write the station key: %s"), path, g_strerror(saved));
+    return NULL;
+  }
+  return temporary;
+}
+
+/* The public half is no secret: path.pub, readable by all, replaced if stale. */
+static gboolean
+write_public(const char *path, const LoaStationKey *key, GError **error)
+{
+  g_autofree char *public_path = g_strconcat(path, LOA_STATION_KEY_PUBLIC_SUFFIX, NULL);
+  g_autofree char *public_text = loa_station_key_public_text(key);
+  g_autofree char *public_line = g_strconcat(public_text, "\n", NULL);
+  return g_file_set_contents_full(public_path, public_line, -1,
+                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                  0644, error);
+}
+
+/* A new key pair in memory. */
+static LoaStationKey *
+generate(void)
+{
+  LoaStationKey *key = g_new0(LoaStationKey, 1);
+  crypto_sign_keypair(key->public_key, key->secret_key);
+  key->has_secret = TRUE;
+  return key;
+}
+
 LoaStationKey *
 loa_station_key_create(const char *path, GError **error)
 {
@@ -208,34 +262,16 @@ loa_station_key_create(const char *path, GError **error)
     return NULL;
   }
 
-  g_autoptr(LoaStationKey) key = g_new0(LoaStationKey, 1);
-  crypto_sign_keypair(key->public_key, key->secret_key);
-  key->has_secret = TRUE;
+  g_autoptr(LoaStationKey) key = generate();
 
   /* Written whole into a private temporary file, then linked into place:
    * link() fails if the name exists, so a key that appeared meanwhile is
    * not replaced either, and no reader ever sees half a key. */
-  g_autofree char *temporary = g_strconcat(path, ".XXXXXX", NULL);
-  int fd = g_mkstemp_full(temporary, O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    int saved = errno;
-    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_IO,
-                _("%s: cannot write the station key: %s"), path, g_strerror(saved));
+  g_autofree char *temporary = write_temporary(path, key, error);
+  if (temporary == NULL)
     return NULL;
-  }
-  char *text = key_file_text(key);
-  gboolean written = fchmod(fd, 0600) == 0 && write_all(fd, text, strlen(text));
-  int saved = errno;
-  free_secret_text(text);
-  close(fd);
-  if (!written) {
-    g_unlink(temporary);
-    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_IO,
-                _("%s: cannot write the station key: %s"), path, g_strerror(saved));
-    return NULL;
-  }
   int linked = link(temporary, path);
-  saved = errno;
+  int saved = errno;
   g_unlink(temporary);
   if (linked != 0) {
     g_set_error(error, LOA_STATION_KEY_ERROR,
@@ -246,14 +282,7 @@ loa_station_key_create(const char *path, GError **error)
     return NULL;
   }
   sync_folder(dir);
-
-  /* The public half is no secret: readable by all, replaced if stale. */
-  g_autofree char *public_path = g_strconcat(path, LOA_STATION_KEY_PUBLIC_SUFFIX, NULL);
-  g_autofree char *public_text = loa_station_key_public_text(key);
-  g_autofree char *public_line = g_strconcat(public_text, "\n", NULL);
-  if (!g_file_set_contents_full(public_path, public_line, -1,
-                                G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                0644, error))
+  if (!write_public(path, key, error))
     return NULL;
   return g_steal_pointer(&key);
 }
@@ -407,4 +436,350 @@ loa_station_key_load_public(const char *path, GError **error)
     return NULL;
   }
   return loa_station_key_new_from_text(public_text, error);
+}
+
+/* Key-change statements. */
+
+#define CHANGE_STATION "station: "
+#define CHANGE_OLD_KEY "old-key: "
+#define CHANGE_NEW_KEY "new-key: "
+#define CHANGE_AT "changed-at: "
+#define CHANGE_SIGNATURE "signature: "
+
+void
+loa_station_key_change_free(LoaStationKeyChange *change)
+{
+  if (change == NULL)
+    return;
+  g_free(change->station_id);
+  loa_station_key_free(change->old_key);
+  loa_station_key_free(change->new_key);
+  if (change->data != NULL)
+    g_bytes_unref(change->data);
+  g_free(change);
+}
+
+/* "2026-11-15T03:04:05.123456789Z": UTC to the nanosecond, one way only. */
+static char *
+format_utc(gint64 ns)
+{
+  gint64 seconds = ns / G_GINT64_CONSTANT(1000000000), fraction = ns % G_GINT64_CONSTANT(1000000000);
+  if (fraction < 0) {
+    seconds--;
+    fraction += G_GINT64_CONSTANT(1000000000);
+  }
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc(seconds);
+  if (time == NULL)
+    return g_strdup("?");
+  g_autofree char *date = g_date_time_format(time, "%Y-%m-%dT%H:%M:%S");
+  return g_strdup_printf("%s.%09" G_GINT64_FORMAT "Z", date, fraction);
+}
+
+/* The reverse of format_utc; only what format_utc writes is accepted. */
+static gboolean
+parse_utc(const char *text, gint64 *ns)
+{
+  int year, month, day, hour, minute, second, consumed = 0;
+  char fraction[10] = "";
+  if (strlen(text) != 30 ||
+      sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d.%9[0-9]Z%n", &year, &month, &day, &hour, &minute,
+             &second, fraction, &consumed) != 7 ||
+      consumed != 30)
+    return FALSE;
+  g_autoptr(GDateTime) time = g_date_time_new_utc(year, month, day, hour, minute, second);
+  if (time == NULL)
+    return FALSE;
+  gint64 value = g_date_time_to_unix(time) * G_GINT64_CONSTANT(1000000000) +
+                 g_ascii_strtoll(fraction, NULL, 10);
+  g_autofree char *again = format_utc(value);
+  if (strcmp(again, text) != 0)
+    return FALSE;
+  *ns = value;
+  return TRUE;
+}
+
+LoaStationKeyChange *
+loa_station_key_change_new(const char *station_id, const LoaStationKey *old_key,
+                           const LoaStationKey *new_key, gint64 changed_at, GError **error)
+{
+  g_autoptr(LoaStationKeyChange) change = g_new0(LoaStationKeyChange, 1);
+  change->station_id = g_strdup(station_id);
+  change->old_key = g_memdup2(old_key, sizeof(*old_key));
+  sodium_memzero(change->old_key->secret_key, sizeof(change->old_key->secret_key));
+  change->old_key->has_secret = FALSE;
+  change->new_key = g_new0(LoaStationKey, 1);
+  memcpy(change->new_key->public_key, new_key->public_key, sizeof(new_key->public_key));
+  change->changed_at = changed_at;
+
+  g_autofree char *old_text = loa_station_key_public_text(old_key);
+  g_autofree char *new_text = loa_station_key_public_text(new_key);
+  g_autofree char *at = format_utc(changed_at);
+  GString *out = g_string_new(LOA_STATION_KEY_CHANGE_FORMAT "\n");
+  g_string_append_printf(out, CHANGE_STATION "%s\n" CHANGE_OLD_KEY "%s\n" CHANGE_NEW_KEY "%s\n"
+                         CHANGE_AT "%s\n", station_id, old_text, new_text, at);
+  if (!loa_station_key_sign(old_key, out->str, out->len, change->signature, error)) {
+    g_string_free(out, TRUE);
+    return NULL;
+  }
+  change->signed_length = out->len;
+  g_autofree char *signature = g_base64_encode(change->signature, sizeof(change->signature));
+  g_string_append_printf(out, CHANGE_SIGNATURE "%s\n", signature);
+  change->data = g_string_free_to_bytes(out);
+  return g_steal_pointer(&change);
+}
+
+/* The value of line `prefix`VALUE, or NULL. */
+static const char *
+line_value(const char *line, const char *prefix)
+{
+  return g_str_has_prefix(line, prefix) ? line + strlen(prefix) : NULL;
+}
+
+/* Fills change from the six lines of a statement. Returns a problem
+ * (static, translated) or NULL. */
+static const char *
+parse_change_lines(char **lines, LoaStationKeyChange *change)
+{
+  const char *value;
+  if (g_strv_length(lines) != 7 || lines[6][0] != '\0')
+    return _("it must have exactly six lines");
+  if (strcmp(lines[0], LOA_STATION_KEY_CHANGE_FORMAT) != 0)
+    return _("it does not start with '" LOA_STATION_KEY_CHANGE_FORMAT "'");
+  value = line_value(lines[1], CHANGE_STATION);
+  if (value == NULL || *value == '\0' || !g_utf8_validate(value, -1, NULL))
+    return _("line 2 is not 'station: ID'");
+  change->station_id = g_strdup(value);
+  value = line_value(lines[2], CHANGE_OLD_KEY);
+  if (value == NULL || (change->old_key = loa_station_key_new_from_text(value, NULL)) == NULL)
+    return _("line 3 is not 'old-key: PUBLIC-KEY'");
+  value = line_value(lines[3], CHANGE_NEW_KEY);
+  if (value == NULL || (change->new_key = loa_station_key_new_from_text(value, NULL)) == NULL)
+    return _("line 4 is not 'new-key: PUBLIC-KEY'");
+  value = line_value(lines[4], CHANGE_AT);
+  if (value == NULL || !parse_utc(value, &change->changed_at))
+    return _("line 5 is not 'changed-at: YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ'");
+  value = line_value(lines[5], CHANGE_SIGNATURE);
+  if (value == NULL || strlen(value) != (LOA_STATION_KEY_SIGNATURE_BYTES + 2) / 3 * 4)
+    return _("line 6 is not 'signature: BASE64'");
+  gsize decoded_length = 0;
+  g_autofree guint8 *decoded = g_base64_decode(value, &decoded_length);
+  if (decoded_length != LOA_STATION_KEY_SIGNATURE_BYTES)
+    return _("its signature is not 64 bytes of base64");
+  memcpy(change->signature, decoded, decoded_length);
+  return NULL;
+}
+
+LoaStationKeyChange *
+loa_station_key_change_parse(GBytes *data, GError **error)
+{
+  gsize size = 0;
+  const char *bytes = g_bytes_get_data(data, &size);
+  g_autoptr(LoaStationKeyChange) change = g_new0(LoaStationKeyChange, 1);
+  change->data = g_bytes_ref(data);
+  g_autofree char *text = g_strndup(bytes, size);
+  const char *problem = NULL;
+  if (size == 0 || strlen(text) != size || text[size - 1] != '\n') {
+    problem = _("it is not whole (it must end with its signature line)");
+  } else {
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    problem = parse_change_lines(lines, change);
+    /* The signature covers everything before its line. */
+    if (problem == NULL)
+      change->signed_length = size - strlen(lines[5]) - 1;
+  }
+  if (problem != NULL) {
+    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_INVALID,
+                _("not a valid key-change statement: %s"), problem);
+    return NULL;
+  }
+  return g_steal_pointer(&change);
+}
+
+LoaStationKeyChange *
+loa_station_key_change_read(const char *path, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+  /* A statement is a few hundred bytes; refuse to read a large file whole. */
+  GStatBuf st;
+  if (g_stat(path, &st) == 0 && st.st_size > KEY_FILE_MAX) {
+    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_INVALID,
+                _("%s: not a valid key-change statement: it is too large"), path);
+    return NULL;
+  }
+  if (!g_file_get_contents(path, &contents, &length, &local)) {
+    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_IO, "%s", local->message);
+    return NULL;
+  }
+  g_autoptr(GBytes) data = g_bytes_new_take(contents, length);
+  LoaStationKeyChange *change = loa_station_key_change_parse(data, &local);
+  if (change == NULL)
+    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_INVALID, "%s: %s", path,
+                local->message);
+  return change;
+}
+
+gboolean
+loa_station_key_change_signed_by(const LoaStationKeyChange *change, const LoaStationKey *key)
+{
+  return loa_station_key_verify(key, g_bytes_get_data(change->data, NULL), change->signed_length,
+                                change->signature);
+}
+
+/* Rotation. */
+
+void
+loa_station_key_rotation_clear(LoaStationKeyRotation *rotation)
+{
+  loa_station_key_free(rotation->new_key);
+  loa_station_key_free(rotation->old_key);
+  g_free(rotation->old_path);
+  g_free(rotation->statement_path);
+  g_free(rotation->warning);
+  *rotation = (LoaStationKeyRotation){ 0 };
+}
+
+/* A public-only copy of key. */
+static LoaStationKey *
+public_copy(const LoaStationKey *key)
+{
+  LoaStationKey *copy = g_new0(LoaStationKey, 1);
+  memcpy(copy->public_key, key->public_key, sizeof(copy->public_key));
+  return copy;
+}
+
+/* Gives the file at path a second name, path.old-YYYYMMDD (or .2, .3, ...
+ * if taken), without replacing anything. Returns that name or NULL. */
+static char *
+link_aside(const char *path, gint64 changed_at, GError **error)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc(changed_at / G_GINT64_CONSTANT(1000000000));
+  g_autofree char *day = g_date_time_format(time, "%Y%m%d");
+  for (int n = 1; n < 100; n++) {
+    char *aside = n == 1 ? g_strdup_printf("%s.old-%s", path, day)
+                         : g_strdup_printf("%s.old-%s.%d", path, day, n);
+    if (link(path, aside) == 0)
+      return aside;
+    int saved = errno;
+    if (saved != EEXIST) {
+      g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_IO,
+                  _("%s: cannot move the old station key aside: %s"), aside, g_strerror(saved));
+      g_free(aside);
+      return NULL;
+    }
+    g_free(aside);
+  }
+  g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_IO,
+              _("%s: too many old station keys of the same day"), path);
+  return NULL;
+}
+
+gboolean
+loa_station_key_rotate(sqlite3 *db, const char *path, const char *statement_path,
+                       gint64 changed_at, LoaStationKeyRotation *result, GError **error)
+{
+  if (!crypto_start(error))
+    return FALSE;
+  g_autoptr(LoaStationKey) old_key = loa_station_key_load(path, error);
+  if (old_key == NULL)
+    return FALSE;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *station_id = loa_airlog_station_id(db, &local);
+  if (station_id == NULL) {
+    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_DB, "%s", local->message);
+    return FALSE;
+  }
+  g_autoptr(LoaStationKey) new_key = generate();
+  g_autoptr(LoaStationKeyChange) change =
+    loa_station_key_change_new(station_id, old_key, new_key, changed_at, error);
+  if (change == NULL)
+    return FALSE;
+
+  /* Everything that can fail before the switch is done first: the new key
+   * in a temporary file, the statement, the record (in an open transaction). */
+  if (g_file_test(statement_path, G_FILE_TEST_EXISTS)) {
+    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_EXISTS,
+                _("%s: a file is already there; the statement is never written over one"),
+                statement_path);
+    return FALSE;
+  }
+  g_autofree char *temporary = write_temporary(path, new_key, error);
+  if (temporary == NULL)
+    return FALSE;
+  gsize statement_length = 0;
+  const char *statement = g_bytes_get_data(change->data, &statement_length);
+  if (!g_file_set_contents_full(statement_path, statement, (gssize)statement_length,
+                                G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644,
+                                error)) {
+    g_unlink(temporary);
+    return FALSE;
+  }
+  g_autofree char *old_text = loa_station_key_public_text(old_key);
+  g_autofree char *new_text = loa_station_key_public_text(new_key);
+  g_autofree char *old_fingerprint = loa_station_key_fingerprint(old_key);
+  /* Declared before the first goto: the cleanups run on every way out. */
+  g_autofree char *old_path = NULL;
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) public_error = NULL;
+  if (!loa_db_begin(db, &local))
+    goto failed;
+  if (sqlite3_prepare_v2(db,
+                         "INSERT INTO station_keys (public_key, fingerprint, retired_at,"
+                         " replaced_by, key_file, statement) VALUES (?, ?, ?, ?, ?, ?)",
+                         -1, &stmt, NULL) != SQLITE_OK) {
+    loa_db_set_error(&local, db, _("recording the old station key"));
+    goto rollback;
+  }
+  if ((old_path = link_aside(path, changed_at, error)) == NULL)
+    goto rollback;
+  if (!loa_db_bind(stmt, &local, "ttittt", old_text, old_fingerprint, changed_at, new_text,
+                   old_path, statement) ||
+      !loa_db_step_done(stmt, &local))
+    goto unlink_aside;
+  /* The switch: rename() replaces the file in one step; the old key keeps
+   * its second name. */
+  if (rename(temporary, path) != 0) {
+    int saved = errno;
+    g_set_error(&local, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_IO,
+                _("%s: cannot put the new station key in place: %s"), path, g_strerror(saved));
+    goto unlink_aside;
+  }
+  if (!loa_db_commit(db, &local)) {
+    /* Put the old key back: the station keeps signing with it. */
+    if (rename(old_path, path) != 0)
+      g_prefix_error(&local, _("the new key is in %s but could not be recorded, and the old "
+                               "key is in %s: "),
+                     path, old_path);
+    loa_db_rollback(db);
+    g_unlink(statement_path);
+    g_set_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_DB, "%s", local->message);
+    return FALSE;
+  }
+  sync_folder(dir);
+
+  *result = (LoaStationKeyRotation){ 0 };
+  if (!write_public(path, new_key, &public_error))
+    result->warning = g_strdup(public_error->message);
+  result->new_key = public_copy(new_key);
+  result->old_key = public_copy(old_key);
+  result->old_path = g_steal_pointer(&old_path);
+  result->statement_path = g_strdup(statement_path);
+  result->changed_at = changed_at;
+  return TRUE;
+
+unlink_aside:
+  g_unlink(old_path);
+rollback:
+  loa_db_rollback(db);
+failed:
+  g_unlink(temporary);
+  g_unlink(statement_path);
+  if (local != NULL) {
+    g_set_error(error, LOA_STATION_KEY_ERROR,
+                local->domain == LOA_STATION_KEY_ERROR ? local->code : LOA_STATION_KEY_ERROR_DB,
+                "%s", local->message);
+  }
+  return FALSE;
 }

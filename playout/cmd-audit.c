@@ -93,11 +93,114 @@ station_add(LoaContext *ctx, int argc, char **argv)
   return loa_command_finish_output(LOA_EXIT_OK);
 }
 
+/* Prints a station's keys, oldest first, with the times they sign. */
+static void
+print_keys(LoaAudit *audit, const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) keys = loa_audit_station_keys(audit, id, &error);
+  if (keys == NULL) {
+    loa_command_error("%s", error->message);
+    return;
+  }
+  g_autoptr(GTimeZone) local = g_time_zone_new_local();
+  for (guint i = 0; i < keys->len; i++) {
+    const LoaAuditKey *k = keys->pdata[i];
+    g_autofree char *from = k->valid_from == 0 ? g_strdup(_("the start"))
+                                               : loa_time_format_local(local, k->valid_from);
+    if (k->valid_until == G_MAXINT64) {
+      printf(_("  key %s  from %s (current; %s)\n"), k->fingerprint, from, k->how);
+    } else {
+      g_autofree char *until = loa_time_format_local(local, k->valid_until);
+      printf(_("  key %s  from %s until %s (%s): signs bundles whose period ended before %s\n"),
+             k->fingerprint, from, until, k->how, until);
+    }
+  }
+}
+
+static int
+station_key(LoaContext *ctx, int argc, char **argv)
+{
+  g_autofree char *key_text = NULL, *from_text = NULL, *statement_path = NULL, *db = NULL;
+  const GOptionEntry entries[] = {
+    { "statement", 0, 0, G_OPTION_ARG_FILENAME, &statement_path,
+      N_("the station's key-change statement ('loa key rotate' writes it), signed by its "
+         "current key"),
+      N_("FILE") },
+    { "key", 0, 0, G_OPTION_ARG_STRING, &key_text,
+      N_("the new public key, checked with the station by other means (a visit, the phone)"),
+      N_("PUBLIC-KEY") },
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from_text,
+      N_("with --key: when the new key took over, in local time (default: now); give the day "
+         "the old key may have leaked"),
+      N_("DATE") },
+    AUDIT_DB_ENTRY(&db),
+    { NULL },
+  };
+  int exit_code;
+  if (!loa_command_parse(
+        argv[0], _("ID"),
+        _("Register a new key of a station that replaced its key. The key it replaces then "
+          "signs only bundles whose period ended before the new key took over; bundles "
+          "imported already stay valid."),
+        entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc > 2) {
+    loa_command_error(_("unexpected argument '%s'"), argv[2]);
+    return LOA_EXIT_USAGE;
+  }
+  if (argc != 2 || (key_text == NULL) == (statement_path == NULL) ||
+      (from_text != NULL && key_text == NULL)) {
+    loa_command_error(_("give the station's ID and either --statement FILE, or --key PUBLIC-KEY "
+                        "[--from DATE]"));
+    return LOA_EXIT_USAGE;
+  }
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LoaStationKey) key = NULL;
+  g_autoptr(LoaStationKeyChange) change = NULL;
+  gint64 now = loa_time_now_wall_ns(), from = now;
+  if (statement_path != NULL) {
+    change = loa_station_key_change_read(statement_path, &error);
+    if (change == NULL) {
+      loa_command_error("%s", error->message);
+      return LOA_EXIT_USAGE;
+    }
+  } else {
+    key = loa_station_key_new_from_text(key_text, &error);
+    g_autoptr(GTimeZone) local = g_time_zone_new_local();
+    if (key == NULL || (from_text != NULL && !loa_time_parse_user(local, from_text, &from, &error))) {
+      loa_command_error("%s", error->message);
+      return LOA_EXIT_USAGE;
+    }
+  }
+  g_autoptr(LoaAudit) audit = open_audit(db, FALSE, &exit_code);
+  if (audit == NULL)
+    return exit_code;
+  gboolean added = change != NULL
+                     ? loa_audit_station_key_add_statement(audit, argv[1], change, now, &error)
+                     : loa_audit_station_key_add(audit, argv[1], key, from, now, &error);
+  if (!added) {
+    loa_command_error("%s", error->message);
+    return g_error_matches(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_DB) ? LOA_EXIT_PROBLEM
+           : g_error_matches(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_STATEMENT)
+             ? LOA_EXIT_PROBLEM
+             : LOA_EXIT_USAGE;
+  }
+  g_autofree char *fingerprint =
+    loa_station_key_fingerprint(change != NULL ? change->new_key : key);
+  printf(_("Registered key %s for station '%s'%s; its keys:\n"), fingerprint, argv[1],
+         change != NULL ? _(" from its key-change statement") : "");
+  print_keys(audit, argv[1]);
+  return loa_command_finish_output(LOA_EXIT_OK);
+}
+
 static int
 audit_station(LoaContext *ctx, int argc, char **argv)
 {
   static const LoaSubcommand subs[] = {
     { "add", station_add, N_("register a station and its public key") },
+    { "key", station_key, N_("register a new key of a station: --statement FILE, or --key "
+                             "PUBLIC-KEY [--from DATE]") },
   };
   return loa_command_dispatch(ctx, "audit station", subs, G_N_ELEMENTS(subs), argc, argv);
 }
@@ -294,7 +397,8 @@ audit_verify(LoaContext *ctx, int argc, char **argv)
         argv[0], NULL,
         _("Verify everything imported again: for each station, in chain order, every bundle's "
           "rows (each hash recomputed from the database), its link to the bundle before, and "
-          "its stored file (signed by the station's registered key, carrying exactly the rows "
+          "its stored file (signed by a key registered for the station and valid for it, "
+          "carrying exactly the rows "
           "the database has). Names the first problem.\n\n"
           "Exit status: 0 everything holds; 1 a problem was found or the database failed; "
           "2 bad usage."),
@@ -341,7 +445,8 @@ loa_cmd_audit(LoaContext *ctx, int argc, char **argv)
     { "import", audit_import, N_("verify and import bundles exported by stations") },
     { "list", audit_list, N_("list the stations and their imported bundles") },
     { "report", audit_report, N_("the city's yearly report: every station, every month") },
-    { "station", audit_station, N_("register a station: 'station add ID --key PUBLIC-KEY'") },
+    { "station", audit_station, N_("register a station: 'station add ID --key PUBLIC-KEY'; "
+                                   "a new key of it: 'station key ID ...'") },
     { "verify", audit_verify, N_("verify every imported bundle again: signatures, chains, links") },
   };
   /* Options of the group itself, before the subcommand: --audit-db FILE. */

@@ -3,7 +3,11 @@
  * databases — consecutive bundles accepted in chain order, and each way a
  * bundle can be wrong refused by name with nothing of it imported: unknown
  * station, another key, tampered rows re-signed, rows of another station,
- * from the future, duplicate, replay, gap, rewritten history, overlap. */
+ * from the future, duplicate, replay, gap, rewritten history, overlap.
+ * A station that replaces its key: the city adds the new key from the
+ * station's statement (or checked by other means), bundles before and after
+ * the change import, and a key not registered yet, a retired key and a
+ * statement the station's current key did not sign are refused by name. */
 #include "airlog.h"
 #include "audit.h"
 #include "bundle.h"
@@ -551,6 +555,204 @@ test_verify(void)
   fixture_clear(&f);
 }
 
+/* The import is refused, and the message names fingerprint of key. */
+static void
+import_refused_naming(LoaAudit *audit, LoaBundle *bundle, GQuark domain, int code,
+                      const char *text, const LoaStationKey *key)
+{
+  import_refused(audit, bundle, domain, code, text);
+  g_autofree char *fingerprint = loa_station_key_fingerprint(key);
+  g_autoptr(GError) error = NULL;
+  g_auto(LoaAuditImport) result = { 0 };
+  g_assert_false(loa_audit_import(audit, bundle, "bad.loa-bundle", loa_time_now_wall_ns(), &result,
+                                  &error));
+  if (strstr(error->message, fingerprint) == NULL)
+    g_error("expected the key %s to be named in: %s", fingerprint, error->message);
+}
+
+static void
+statement_refused(LoaAudit *audit, const LoaStationKeyChange *change, int code, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 keys = count(audit, "SELECT count(*) FROM station_keys");
+  g_assert_false(loa_audit_station_key_add_statement(audit, "cai-khe", change,
+                                                     loa_time_now_wall_ns(), &error));
+  if (!g_error_matches(error, LOA_AUDIT_ERROR, code) || strstr(error->message, text) == NULL)
+    g_error("expected '%s' (code %d), got: %s", text, code, error ? error->message : "nothing");
+  g_assert_cmpint(count(audit, "SELECT count(*) FROM station_keys"), ==, keys);
+}
+
+static void
+test_key_change(void)
+{
+  g_autoptr(GError) error = NULL;
+  Fixture f;
+  fixture_make(&f, "change.db", "change.key");
+  g_autofree char *key_path = g_build_filename(temp_dir, "change.key", NULL);
+  g_autofree char *statement_path = g_build_filename(temp_dir, "change.loa-key-change", NULL);
+  g_autoptr(LoaStationKey) thief = make_key("change-thief.key");
+  LoaAudit *audit = audit_new("change-audit.db");
+  register_station(audit, "cai-khe", f.key);
+
+  /* Before the change: the first period goes in; the second is exported. */
+  g_autoptr(LoaBundle) p1 = export(f.station, f.key, f.t[0], f.t[1]);
+  g_assert_cmpint(import_ok(audit, p1, NULL), ==, 1);
+  g_autoptr(LoaBundle) p2_before = export(f.station, f.key, f.t[1], f.t[2]);
+
+  /* The station replaces its key just after the second period ended. */
+  gint64 changed_at = f.t[2] + 1;
+  g_auto(LoaStationKeyRotation) rotation = { 0 };
+  g_assert_true(loa_station_key_rotate(f.station->db, key_path, statement_path, changed_at,
+                                       &rotation, &error));
+  g_assert_no_error(error);
+  g_autoptr(LoaStationKey) new_key = loa_station_key_load(key_path, &error);
+  g_assert_no_error(error);
+  g_autoptr(LoaStationKey) retired = loa_station_key_load(rotation.old_path, &error);
+  g_assert_no_error(error);
+  g_assert_true(loa_station_key_equal(retired, f.key));
+  g_autoptr(LoaBundle) p3_after = export(f.station, new_key, f.t[2], f.t[3]);
+  /* Exported after the change, but with the key moved aside. */
+  g_autoptr(LoaBundle) p3_retired = export(f.station, retired, f.t[2], f.t[3]);
+
+  /* The city does not know the new key yet: refused, naming it. */
+  import_refused_naming(audit, p3_after, LOA_BUNDLE_ERROR, LOA_BUNDLE_ERROR_SIGNATURE,
+                        "bad signature: signed with another key", new_key);
+
+  /* Statements the station's current key did not sign, or not its own. */
+  g_autoptr(LoaStationKeyChange) forged =
+    loa_station_key_change_new("cai-khe", thief, new_key, changed_at, &error);
+  statement_refused(audit, forged, LOA_AUDIT_ERROR_STATEMENT,
+                    "not signed by the current key of station 'cai-khe'");
+  g_autofree char *thief_fingerprint = loa_station_key_fingerprint(thief);
+  statement_refused(audit, forged, LOA_AUDIT_ERROR_STATEMENT, thief_fingerprint);
+  g_autoptr(LoaStationKeyChange) elsewhere =
+    loa_station_key_change_new("o-mon", retired, new_key, changed_at, &error);
+  statement_refused(audit, elsewhere, LOA_AUDIT_ERROR_STATEMENT, "about station 'o-mon'");
+  g_autoptr(LoaStationKeyChange) genuine = loa_station_key_change_read(statement_path, &error);
+  g_assert_no_error(error);
+  g_autoptr(GString) swapped = g_string_new_len(g_bytes_get_data(genuine->data, NULL),
+                                                (gssize)g_bytes_get_size(genuine->data));
+  g_autofree char *new_text = loa_station_key_public_text(new_key);
+  g_autofree char *thief_text = loa_station_key_public_text(thief);
+  g_string_replace(swapped, new_text, thief_text, 1);
+  g_autoptr(GBytes) swapped_bytes = g_bytes_new(swapped->str, swapped->len);
+  g_autoptr(LoaStationKeyChange) tampered = loa_station_key_change_parse(swapped_bytes, &error);
+  g_assert_no_error(error);
+  statement_refused(audit, tampered, LOA_AUDIT_ERROR_STATEMENT, "changed after signing");
+
+  /* A new key cannot start before an imported bundle of the old one ends. */
+  g_assert_false(loa_audit_station_key_add(audit, "cai-khe", new_key, f.t[1],
+                                           loa_time_now_wall_ns(), &error));
+  g_assert_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_KEY_START);
+  g_assert_nonnull(strstr(error->message, "bundle #1"));
+  g_clear_error(&error);
+  g_assert_false(loa_audit_station_key_add(audit, "nobody", new_key, changed_at,
+                                           loa_time_now_wall_ns(), &error));
+  g_assert_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_UNKNOWN_STATION);
+  g_clear_error(&error);
+
+  /* The station's statement: the new key from the time of the change. */
+  g_assert_true(loa_audit_station_key_add_statement(audit, "cai-khe", genuine,
+                                                    loa_time_now_wall_ns(), &error));
+  g_assert_no_error(error);
+  statement_refused(audit, genuine, LOA_AUDIT_ERROR_KEY_EXISTS, "current key already");
+  g_autoptr(GPtrArray) keys = loa_audit_station_keys(audit, "cai-khe", &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(keys->len, ==, 2);
+  const LoaAuditKey *first = keys->pdata[0], *second = keys->pdata[1];
+  g_assert_true(loa_station_key_equal(first->key, f.key));
+  g_assert_cmpint(first->valid_from, ==, 0);
+  g_assert_cmpint(first->valid_until, ==, changed_at);
+  g_assert_true(loa_station_key_equal(second->key, new_key));
+  g_assert_cmpint(second->valid_from, ==, changed_at);
+  g_assert_cmpint(second->valid_until, ==, G_MAXINT64);
+  g_assert_cmpstr(second->how, ==, "statement");
+  g_assert_cmpint(count(audit, "SELECT count(*) FROM station_keys WHERE statement IS NOT NULL"),
+                  ==, 1);
+
+  /* Both bundles: the old key's from before the change, the new key's after;
+   * the old key for a period that ended after the change is retired. */
+  g_assert_cmpint(import_ok(audit, p2_before, NULL), ==, 2);
+  import_refused_naming(audit, p3_retired, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_RETIRED_KEY,
+                        "signed with a retired key", retired);
+  g_assert_cmpint(import_ok(audit, p3_after, NULL), ==, 3);
+
+  /* Everything verifies again, each bundle with the key valid for it. */
+  g_auto(LoaAuditVerify) result = { 0 };
+  g_assert_true(loa_audit_verify(audit, &result, &error));
+  if (result.problem != NULL)
+    g_error("verify: %s", result.problem);
+  g_assert_cmpint(result.bundles, ==, 3);
+
+  /* Registering the station again is refused, saying how to add a key. */
+  g_assert_false(loa_audit_station_add(audit, "cai-khe", NULL, new_key, &error));
+  g_assert_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_STATION_EXISTS);
+  g_assert_nonnull(strstr(error->message, "loa audit station key cai-khe"));
+  g_clear_error(&error);
+
+  /* A third key, checked by the city (a visit): the second is retired, and
+   * a statement it signs now proves nothing; keys do not come back. */
+  g_autoptr(LoaStationKey) third = make_key("change-third.key");
+  g_autoptr(LoaStationKey) fourth = make_key("change-fourth.key");
+  gint64 now = loa_time_now_wall_ns();
+  g_assert_false(loa_audit_station_key_add(audit, "cai-khe", third,
+                                           now + 2 * LOA_AUDIT_CLOCK_TOLERANCE_NS, now, &error));
+  g_assert_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_KEY_START);
+  g_clear_error(&error);
+  g_assert_true(loa_audit_station_key_add(audit, "cai-khe", third, now, now, &error));
+  g_assert_no_error(error);
+  g_autoptr(LoaStationKeyChange) late =
+    loa_station_key_change_new("cai-khe", new_key, fourth, now + 1, &error);
+  statement_refused(audit, late, LOA_AUDIT_ERROR_STATEMENT, "signed with a retired key");
+  g_assert_false(loa_audit_station_key_add(audit, "cai-khe", f.key, now + 1, now + 1, &error));
+  g_assert_error(error, LOA_AUDIT_ERROR, LOA_AUDIT_ERROR_KEY_EXISTS);
+  g_clear_error(&error);
+  g_autoptr(GPtrArray) list = loa_audit_list(audit, &error);
+  g_autofree char *third_fingerprint = loa_station_key_fingerprint(third);
+  g_assert_cmpstr(((LoaAuditEntry *)list->pdata[0])->fingerprint, ==, third_fingerprint);
+  loa_audit_verify_clear(&result);
+  g_assert_true(loa_audit_verify(audit, &result, &error));
+  g_assert_null(result.problem);
+
+  /* Registered keys never change. */
+  g_assert_cmpint(sqlite3_exec(loa_audit_db(audit), "UPDATE station_keys SET valid_from = 1",
+                               NULL, NULL, NULL), !=, SQLITE_OK);
+  g_assert_cmpint(sqlite3_exec(loa_audit_db(audit), "DELETE FROM station_keys", NULL, NULL,
+                               NULL), !=, SQLITE_OK);
+  loa_audit_close(audit);
+  fixture_clear(&f);
+}
+
+/* An audit database of schema 4 gets each station's key as its first key. */
+static void
+test_key_migration(void)
+{
+  g_autoptr(GError) error = NULL;
+  Fixture f;
+  fixture_make(&f, "migrate.db", "migrate.key");
+  LoaAudit *audit = audit_new("migrate-audit.db");
+  register_station(audit, "cai-khe", f.key);
+  g_autoptr(LoaBundle) p1 = export(f.station, f.key, f.t[0], f.t[3]);
+  import_ok(audit, p1, NULL);
+  g_assert_cmpint(sqlite3_exec(loa_audit_db(audit),
+                               "DROP TABLE station_keys; PRAGMA user_version = 4;", NULL, NULL,
+                               NULL), ==, SQLITE_OK);
+  loa_audit_close(audit);
+  audit = audit_new("migrate-audit.db");
+  g_assert_cmpint(count(audit, "PRAGMA user_version"), ==, 5);
+  g_autoptr(GPtrArray) keys = loa_audit_station_keys(audit, "cai-khe", &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(keys->len, ==, 1);
+  g_assert_true(loa_station_key_equal(((LoaAuditKey *)keys->pdata[0])->key, f.key));
+  g_assert_cmpint(((LoaAuditKey *)keys->pdata[0])->valid_from, ==, 0);
+  g_auto(LoaAuditVerify) result = { 0 };
+  g_assert_true(loa_audit_verify(audit, &result, &error));
+  g_assert_null(result.problem);
+  g_assert_cmpint(result.bundles, ==, 1);
+  loa_audit_close(audit);
+  fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -563,6 +765,8 @@ main(int argc, char **argv)
   g_test_add_func("/audit/refused", test_refused);
   g_test_add_func("/audit/rewritten-history", test_rewritten_history);
   g_test_add_func("/audit/verify", test_verify);
+  g_test_add_func("/audit/key-change", test_key_change);
+  g_test_add_func("/audit/key-migration", test_key_migration);
   int result = g_test_run();
   test_util_remove_tree(temp_dir);
   g_free(temp_dir);

@@ -3,7 +3,9 @@
  * read back (known-answer vectors of tests/fixtures/airlog-chain.txt),
  * bundles collected from a real station database, written, read and
  * verified; consecutive periods that link; every truncation and every
- * flipped byte refused; and re-signed tampering named at the right row. */
+ * flipped byte refused; and re-signed tampering named at the right row.
+ * Key replacement: key-change statements written, read and checked, and
+ * `loa key rotate`'s work on a station (old key aside, record, statement). */
 #include "airlog.h"
 #include "bundle.h"
 #include "chain.h"
@@ -251,6 +253,207 @@ test_key_sign(void)
   g_autoptr(LoaStationKey) public_only = loa_station_key_new_from_text(text, &error);
   g_assert_false(loa_station_key_sign(public_only, message, sizeof(message), signature, &error));
   g_assert_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_CRYPTO);
+}
+
+/* --- key replacement ----------------------------------------------------- */
+
+static void
+test_key_change_statement(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LoaStationKey) old_key = make_key("change-old.key");
+  g_autoptr(LoaStationKey) new_key = make_key("change-new.key");
+  g_autoptr(LoaStationKey) thief = make_key("change-thief.key");
+  gint64 at = G_GINT64_CONSTANT(1795937745549818267);
+  g_autoptr(LoaStationKeyChange) change =
+    loa_station_key_change_new("cai-khe", old_key, new_key, at, &error);
+  g_assert_no_error(error);
+  g_assert_true(loa_station_key_change_signed_by(change, old_key));
+  g_assert_false(loa_station_key_change_signed_by(change, new_key));
+
+  /* The text, line by line, and read back. */
+  gsize length = 0;
+  const char *text = g_bytes_get_data(change->data, &length);
+  g_autofree char *copy = g_strndup(text, length);
+  g_auto(GStrv) lines = g_strsplit(copy, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 7);
+  g_assert_cmpstr(lines[0], ==, "loa-key-change/1");
+  g_assert_cmpstr(lines[1], ==, "station: cai-khe");
+  g_autofree char *old_text = loa_station_key_public_text(old_key);
+  g_autofree char *new_text = loa_station_key_public_text(new_key);
+  g_autofree char *old_line = g_strconcat("old-key: ", old_text, NULL);
+  g_autofree char *new_line = g_strconcat("new-key: ", new_text, NULL);
+  g_assert_cmpstr(lines[2], ==, old_line);
+  g_assert_cmpstr(lines[3], ==, new_line);
+  g_assert_cmpstr(lines[4], ==, "changed-at: 2026-11-29T07:35:45.549818267Z");
+  g_assert_true(g_str_has_prefix(lines[5], "signature: "));
+  g_autoptr(LoaStationKeyChange) read = loa_station_key_change_parse(change->data, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(read->station_id, ==, "cai-khe");
+  g_assert_true(loa_station_key_equal(read->old_key, old_key));
+  g_assert_true(loa_station_key_equal(read->new_key, new_key));
+  g_assert_cmpint(read->changed_at, ==, at);
+  g_assert_cmpuint(read->signed_length, ==, change->signed_length);
+  g_assert_true(loa_station_key_change_signed_by(read, old_key));
+
+  /* A statement the thief signed does not pass as the old key's. */
+  g_autoptr(LoaStationKeyChange) forged =
+    loa_station_key_change_new("cai-khe", thief, new_key, at, &error);
+  g_assert_no_error(error);
+  g_assert_false(loa_station_key_change_signed_by(forged, old_key));
+
+  /* Changed after signing: another new key, another time. */
+  g_autoptr(GString) edited = g_string_new(copy);
+  g_autofree char *thief_text = loa_station_key_public_text(thief);
+  g_string_replace(edited, new_text, thief_text, 1);
+  g_autoptr(GBytes) edited_bytes = bytes_of(edited->str, edited->len);
+  g_autoptr(LoaStationKeyChange) swapped = loa_station_key_change_parse(edited_bytes, &error);
+  g_assert_no_error(error);
+  g_assert_false(loa_station_key_change_signed_by(swapped, old_key));
+
+  /* Not statements: cut short, lines missing or out of order, a bad time. */
+  g_autofree char *cut = g_strndup(copy, length - 5);
+  g_autoptr(GString) late = g_string_new(copy);
+  g_string_replace(late, "07:35:45.549818267Z", "07:35:45Z", 1);
+  g_autoptr(GString) swapped_lines = g_string_new(copy);
+  g_string_replace(swapped_lines, "station: cai-khe\n", "", 1);
+  g_string_replace(swapped_lines, "\nsignature", "\nstation: cai-khe\nsignature", 1);
+  g_autofree char *extra = g_strconcat(copy, "more\n", NULL);
+  const char *const bad[] = { "", cut, late->str, swapped_lines->str, extra,
+                              "loa-station-key/1\npublic: x\n" };
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GBytes) bytes = bytes_of(bad[i], strlen(bad[i]));
+    g_autoptr(LoaStationKeyChange) parsed = loa_station_key_change_parse(bytes, &error);
+    if (parsed != NULL)
+      g_error("bad statement %zu parsed: %s", i, bad[i]);
+    g_assert_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_INVALID);
+    g_clear_error(&error);
+  }
+  /* Only a key with its secret can write one. */
+  g_autoptr(LoaStationKey) public_only = loa_station_key_new_from_text(old_text, &error);
+  g_assert_null(loa_station_key_change_new("cai-khe", public_only, new_key, at, &error));
+  g_assert_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_CRYPTO);
+}
+
+static void
+test_key_rotate(void)
+{
+  g_autoptr(GError) error = NULL;
+  Station *s = station_open("rotate.db", "cai-khe");
+  g_autofree char *path = g_build_filename(temp_dir, "rotate", "station.key", NULL);
+  g_autoptr(LoaStationKey) old_key = loa_station_key_create(path, &error);
+  g_assert_no_error(error);
+  g_autofree char *statement_path = g_build_filename(temp_dir, "rotate.loa-key-change", NULL);
+  gint64 at = G_GINT64_CONSTANT(1795937745549818267);  /* 2026-11-29 UTC */
+
+  g_auto(LoaStationKeyRotation) rotation = { 0 };
+  g_assert_true(loa_station_key_rotate(s->db, path, statement_path, at, &rotation, &error));
+  g_assert_no_error(error);
+  g_assert_null(rotation.warning);
+  g_assert_true(loa_station_key_equal(rotation.old_key, old_key));
+  g_assert_false(loa_station_key_equal(rotation.new_key, old_key));
+
+  /* The new key in its place (and .pub); the old one aside, still private. */
+  g_autoptr(LoaStationKey) now_key = loa_station_key_load(path, &error);
+  g_assert_no_error(error);
+  g_assert_true(loa_station_key_equal(now_key, rotation.new_key));
+  g_autoptr(LoaStationKey) shown = loa_station_key_load_public(path, &error);
+  g_assert_true(loa_station_key_equal(shown, rotation.new_key));
+  g_autofree char *aside = g_strconcat(path, ".old-20261129", NULL);
+  g_assert_cmpstr(rotation.old_path, ==, aside);
+  struct stat st;
+  g_assert_cmpint(stat(aside, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+  g_autoptr(LoaStationKey) aside_key = loa_station_key_load(aside, &error);
+  g_assert_no_error(error);
+  g_assert_true(loa_station_key_equal(aside_key, old_key));
+
+  /* The statement: the station's, signed by the old key, naming the new. */
+  g_autoptr(LoaStationKeyChange) change = loa_station_key_change_read(statement_path, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(change->station_id, ==, "cai-khe");
+  g_assert_true(loa_station_key_change_signed_by(change, old_key));
+  g_assert_true(loa_station_key_equal(change->new_key, rotation.new_key));
+  g_assert_cmpint(change->changed_at, ==, at);
+
+  /* The record: old key, time, successor, statement; never changed. */
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_assert_cmpint(sqlite3_prepare_v2(s->db,
+                                     "SELECT public_key, retired_at, replaced_by, key_file,"
+                                     " statement FROM station_keys",
+                                     -1, &stmt, NULL),
+                  ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
+  g_autofree char *old_text = loa_station_key_public_text(old_key);
+  g_autofree char *new_text = loa_station_key_public_text(rotation.new_key);
+  g_assert_cmpstr((const char *)sqlite3_column_text(stmt, 0), ==, old_text);
+  g_assert_cmpint(sqlite3_column_int64(stmt, 1), ==, at);
+  g_assert_cmpstr((const char *)sqlite3_column_text(stmt, 2), ==, new_text);
+  g_assert_cmpstr((const char *)sqlite3_column_text(stmt, 3), ==, aside);
+  g_assert_cmpmem(sqlite3_column_text(stmt, 4), sqlite3_column_bytes(stmt, 4),
+                  g_bytes_get_data(change->data, NULL), g_bytes_get_size(change->data));
+  g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_DONE);
+  g_assert_cmpint(sqlite3_exec(s->db, "UPDATE station_keys SET retired_at = 0", NULL, NULL, NULL),
+                  !=, SQLITE_OK);
+  g_assert_cmpint(sqlite3_exec(s->db, "DELETE FROM station_keys", NULL, NULL, NULL), !=,
+                  SQLITE_OK);
+
+  /* Bundles signed after it carry the new key. */
+  g_autoptr(LoaBundle) bundle = collect(s, 0, loa_time_now_wall_ns());
+  g_assert_true(loa_bundle_sign(bundle, now_key, &error));
+  g_assert_cmpstr(bundle->public_key, ==, new_text);
+  g_assert_true(loa_bundle_signed_by(bundle, now_key));
+  g_assert_false(loa_bundle_signed_by(bundle, old_key));
+
+  /* The same day again: the next old key gets ".2"; an existing statement
+   * file is never written over, and then nothing changes. */
+  g_auto(LoaStationKeyRotation) second = { 0 };
+  g_assert_false(loa_station_key_rotate(s->db, path, statement_path, at + 1, &second, &error));
+  g_assert_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_EXISTS);
+  g_clear_error(&error);
+  g_autoptr(LoaStationKey) unchanged = loa_station_key_load(path, &error);
+  g_assert_true(loa_station_key_equal(unchanged, now_key));
+  g_autofree char *second_statement = g_build_filename(temp_dir, "rotate-2.loa-key-change", NULL);
+  g_assert_true(loa_station_key_rotate(s->db, path, second_statement, at + 1, &second, &error));
+  g_assert_no_error(error);
+  g_autofree char *aside2 = g_strconcat(path, ".old-20261129.2", NULL);
+  g_assert_cmpstr(second.old_path, ==, aside2);
+  g_autoptr(LoaStationKeyChange) change2 = loa_station_key_change_read(second_statement, &error);
+  g_assert_true(loa_station_key_change_signed_by(change2, now_key));
+
+  /* No key, or one readable by others: refused, nothing written. */
+  g_autofree char *third_statement = g_build_filename(temp_dir, "rotate-3.loa-key-change", NULL);
+  g_assert_cmpint(chmod(path, 0644), ==, 0);
+  g_auto(LoaStationKeyRotation) third = { 0 };
+  g_assert_false(loa_station_key_rotate(s->db, path, third_statement, at + 2, &third, &error));
+  g_assert_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_PERMISSIONS);
+  g_clear_error(&error);
+  g_assert_false(g_file_test(third_statement, G_FILE_TEST_EXISTS));
+  g_autofree char *missing = g_build_filename(temp_dir, "rotate", "none.key", NULL);
+  g_assert_false(loa_station_key_rotate(s->db, missing, third_statement, at + 2, &third, &error));
+  g_assert_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_MISSING);
+  g_clear_error(&error);
+  g_assert_false(g_file_test(third_statement, G_FILE_TEST_EXISTS));
+
+  /* The database refuses (locked by another writer): no switch, no statement. */
+  g_assert_cmpint(chmod(path, 0600), ==, 0);
+  g_autofree char *db_path = g_build_filename(temp_dir, "rotate.db", NULL);
+  sqlite3 *other = NULL;
+  g_assert_cmpint(sqlite3_open(db_path, &other), ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout(s->db, 10);
+  g_autoptr(LoaStationKey) before = loa_station_key_load(path, &error);
+  g_assert_false(loa_station_key_rotate(s->db, path, third_statement, at + 2, &third, &error));
+  g_assert_error(error, LOA_STATION_KEY_ERROR, LOA_STATION_KEY_ERROR_DB);
+  g_clear_error(&error);
+  sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close(other);
+  g_autoptr(LoaStationKey) after = loa_station_key_load(path, &error);
+  g_assert_true(loa_station_key_equal(before, after));
+  g_assert_false(g_file_test(third_statement, G_FILE_TEST_EXISTS));
+  g_autofree char *aside3 = g_strconcat(path, ".old-20261129.3", NULL);
+  g_assert_false(g_file_test(aside3, G_FILE_TEST_EXISTS));
+  station_close(s);
 }
 
 /* --- the canonical form read back ---------------------------------------- */
@@ -811,6 +1014,8 @@ main(int argc, char **argv)
   g_test_add_func("/bundle/key/create-load", test_key_create_load);
   g_test_add_func("/bundle/key/refused", test_key_refused);
   g_test_add_func("/bundle/key/sign", test_key_sign);
+  g_test_add_func("/bundle/key/change-statement", test_key_change_statement);
+  g_test_add_func("/bundle/key/rotate", test_key_rotate);
   g_test_add_func("/bundle/canonical", test_canonical);
   g_test_add_func("/bundle/canonical-v2", test_canonical_v2);
   g_test_add_func("/bundle/both-forms", test_both_forms);

@@ -13,6 +13,12 @@
 # future and one carrying another station's rows need content forged and
 # re-signed with the station key: tests/airlog/test-audit.c makes those.
 #
+# Last, the station replaces its key (`loa key rotate`): the city registers
+# the new key from the station's statement and imports bundles exported
+# before and after the change; a statement signed by another key, a bundle
+# signed by the new key before the city knows it and one exported after the
+# change with the old key (the file moved aside) are refused by name.
+#
 # Needs LOA and DCWAV in the environment (tests/airlog.cmake).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -226,5 +232,69 @@ sqlite3 city-edited.db "DROP TRIGGER airings_immutable;
   UPDATE airings SET title = title || ' (sửa)' WHERE chain_seq = 2;" || bad "editing city.db"
 expect "audit verify names the edited bundle" 1 'DOES NOT VERIFY: bundle #1 .*broken chain at row 2' \
   "$LOA" audit --audit-db city-edited.db verify
+
+# --- replacing the station key -----------------------------------------------
+# A city that has the first period, from the old key.
+rm -f city4.db*
+K() { "$LOA" audit --audit-db city4.db "$@"; }
+K station add cli-test --key "$public" > /dev/null || bad "city4: station add"
+expect "a bundle exported before the change imports" 0 '1 imported, 0 refused' K import p1.loa-bundle
+old_fingerprint=$(L key show --format csv | tail -1 | cut -d, -f4)
+expect "key rotate" 0 'New fingerprint: [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4}' \
+  L key rotate --to change.loa-key-change
+changed=$(date +%s)
+new_public=$(cat station.key.pub)
+new_fingerprint=$(L key show --format csv | tail -1 | cut -d, -f4)
+[ "$new_public" != "$public" ] && [ "$new_fingerprint" != "$old_fingerprint" ] &&
+  ok "key show shows the new key" || bad "the key did not change: $new_public"
+old_file=$(ls station.key.old-* 2> /dev/null | head -1)
+[ -n "$old_file" ] && [ "$(stat -c %a "$old_file")" = 600 ] && grep -qxF "public: $public" "$old_file" &&
+  ok "the old secret key is moved aside, readable by its owner only" || bad "old key file: '$old_file'"
+[ "$(sqlite3 loa.db "SELECT public_key FROM station_keys")" = "$public" ] &&
+  ok "the station database keeps the old public key" || bad "station_keys"
+[ "$(head -1 change.loa-key-change)" = "loa-key-change/1" ] &&
+  grep -qxF "old-key: $public" change.loa-key-change &&
+  grep -qxF "new-key: $new_public" change.loa-key-change &&
+  ok "the statement names the old and the new key" || bad "statement: $(cat change.loa-key-change)"
+expect "a statement file is never written over" 2 'already there' L key rotate --to change.loa-key-change
+[ "$(cat station.key.pub)" = "$new_public" ] && ok "and the key stays" || bad "the key changed again"
+
+expect "export after the change, of a period before it" 0 'chain rows 3-3' \
+  export_period 1 2 --to p2-new.loa-bundle
+grep -qxF "public-key: $new_public" p2-new.loa-bundle && ok "it is signed with the new key" ||
+  bad "p2-new public-key"
+expect "a bundle signed by a key the city does not know yet is refused, naming it" 1 \
+  "bad signature: signed with another key \(fingerprint $new_fingerprint\).*loa audit station key" \
+  K import p2-new.loa-bundle
+expect "station add does not add a key" 2 'registered already.*loa audit station key cli-test' \
+  K station add cli-test --key "$new_public"
+
+# The thief's key writes a statement for the station (in a copy of its database).
+sqlite3 loa.db ".backup thief.db" || bad "thief.db"
+"$LOA" --config thief.cfg --db thief.db key rotate --to thief.loa-key-change > /dev/null ||
+  bad "thief's rotate"
+expect "a statement signed by another key is refused" 1 \
+  "not signed by the current key of station 'cli-test' \(fingerprint $old_fingerprint\)" \
+  K station key cli-test --statement thief.loa-key-change
+expect "a statement that is not one" 2 'not a valid key-change statement' \
+  K station key cli-test --statement p1.loa-bundle
+expect "the station's statement registers the new key" 0 "Registered key $new_fingerprint for station 'cli-test'" \
+  K station key cli-test --statement change.loa-key-change
+expect "... once" 2 'current key already' K station key cli-test --statement change.loa-key-change
+expect "the bundle signed by the new key imports now" 0 '1 imported, 0 refused' K import p2-new.loa-bundle
+
+# After the change, signed with the old key (its file moved aside): retired.
+while [ "$(date +%s)" -le $((changed + 1)) ]; do sleep 0.2; done
+sed "s|key = \"thief.key\"|key = \"$old_file\"|" thief.cfg > retired.cfg
+late_until=$(local_time $((changed + 1)))
+expect "export with the old key after the change" 0 'chain rows 4-4' \
+  "$LOA" --config retired.cfg log export --from "${bounds[2]}" --until "$late_until" --to p3-retired.loa-bundle
+expect "a bundle signed with a retired key is refused" 1 "signed with a retired key: key $old_fingerprint" \
+  K import p3-retired.loa-bundle
+expect "the same period signed with the new key" 0 'chain rows 4-4' \
+  L log export --from "${bounds[2]}" --until "$late_until" --to p3-new.loa-bundle
+expect "imports" 0 '1 imported, 0 refused' K import p3-new.loa-bundle
+expect "audit verify holds with both keys" 0 'verified: 1 stations, 3 bundles' K verify
+expect "list shows the current key" 0 "cli-test .*$new_fingerprint" K list
 
 exit $fail
