@@ -355,6 +355,7 @@ line_config_free(gpointer data)
   g_free(line->name);
   g_free(line->output);
   g_free(line->monitor);
+  g_free(line->channels);
   g_free(line->line_switch.driver);
   g_free(line->line_switch.board);
   g_free(line->line_switch.chip);
@@ -423,6 +424,73 @@ read_switch(Loader *loader, config_setting_t *entry, LoaLineConfig *lc)
   }
 }
 
+/* Reads a line's optional `channels = [5, 6]`: the card channels (1-based,
+ * as printed on the card) the line's channels go to, one per engine channel. */
+static void
+read_channels(Loader *loader, config_setting_t *entry, LoaLineConfig *lc, int engine_channels)
+{
+  config_setting_t *channels = config_setting_lookup(entry, "channels");
+  if (channels == NULL)
+    return;
+  mark_read(loader, channels);
+  int line = setting_line(channels);
+  int n = config_setting_length(channels);
+  if (!config_setting_is_array(channels) || n != engine_channels) {
+    add_error(loader, line,
+              _("line '%s': 'channels' must be a list of %d card channel numbers, one per "
+                "channel of the line (engine.channels), e.g. [5, 6]"),
+              lc->id, engine_channels);
+    return;
+  }
+  lc->channels = g_new0(int, (gsize)n);
+  lc->n_channels = n;
+  for (int i = 0; i < n; i++) {
+    config_setting_t *element = config_setting_get_elem(channels, (unsigned)i);
+    int value = config_setting_type(element) == CONFIG_TYPE_INT ? config_setting_get_int(element) : 0;
+    if (value < 1 || value > 8) {
+      add_error(loader, line, _("line '%s': card channel %d in 'channels' is not 1..8"), lc->id,
+                value);
+      lc->n_channels = 0;
+      return;
+    }
+    for (int j = 0; j < i; j++)
+      if (lc->channels[j] == value) {
+        add_error(loader, line, _("line '%s': card channel %d is given twice"), lc->id, value);
+        lc->n_channels = 0;
+        return;
+      }
+    lc->channels[i] = value;
+  }
+}
+
+/* Lines sharing one output must each name their channels, and not the same
+ * ones: they share one card, each on its own channels. */
+static void
+check_shared_outputs(Loader *loader, LoaConfig *config)
+{
+  for (guint i = 0; i < config->lines->len; i++) {
+    LoaLineConfig *a = config->lines->pdata[i];
+    for (guint j = i + 1; j < config->lines->len; j++) {
+      LoaLineConfig *b = config->lines->pdata[j];
+      if (g_strcmp0(a->output, b->output) != 0 || g_strcmp0(a->output, "null") == 0)
+        continue;
+      if (a->n_channels == 0 || b->n_channels == 0) {
+        add_error(loader, b->source_line,
+                  _("lines '%s' and '%s' both use output '%s': lines sharing a card need "
+                    "'channels' (which of its channels each line uses)"),
+                  a->id, b->id, a->output);
+        continue;
+      }
+      for (int x = 0; x < a->n_channels; x++)
+        for (int y = 0; y < b->n_channels; y++)
+          if (a->channels[x] == b->channels[y])
+            add_error(loader, b->source_line,
+                      _("lines '%s' and '%s' both use channel %d of output '%s'"), a->id, b->id,
+                      a->channels[x], a->output);
+    }
+  }
+}
+
 static void
 read_lines(Loader *loader, config_t *cfg, LoaConfig *config)
 {
@@ -451,8 +519,10 @@ read_lines(Loader *loader, config_t *cfg, LoaConfig *config)
     LoaLineConfig *lc = g_new0(LoaLineConfig, 1);
     lc->source_line = line;
     read_keys(loader, entry, line_keys, G_N_ELEMENTS(line_keys), lc, line);
-    if (lc->id != NULL)
+    if (lc->id != NULL) {
       read_switch(loader, entry, lc);
+      read_channels(loader, entry, lc, config->channels);
+    }
     if (lc->id == NULL) {
       line_config_free(lc);
       continue;
@@ -870,6 +940,7 @@ loa_config_load(const char *path, GError **error)
   read_keys(&loader, config_root_setting(cfg), station_keys, G_N_ELEMENTS(station_keys),
             config, 1);
   read_lines(&loader, cfg, config);
+  check_shared_outputs(&loader, config);
   read_quotas(&loader, cfg, config);
   read_zones(&loader, cfg, config);
   read_blackouts(&loader, cfg, config);

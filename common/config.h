@@ -42,6 +42,9 @@ typedef struct {
   char *monitor;     /* "alsa:PCM": capture of the line return (hardware/monitor.h), or NULL */
   int source_line;   /* line of its entry in the config file */
   LoaSwitchConfig line_switch; /* its `switch` group; driver NULL when it has none */
+  int *channels;     /* `channels`: card channels (1-based) of its channels on a card shared
+                      * with other lines, n_channels of them; NULL: the output is its own */
+  int n_channels;
 } LoaLineConfig;
 
 /* One Modbus relay board (switching.modbus entry); lines name it by id. */

@@ -51,6 +51,8 @@ struct LoaDaemon {
   sqlite3 *db;
   LoaAirlog *airlog;
   GPtrArray *lines;          /* Line * */
+  GPtrArray *cards;          /* LoaEngineCard * of lines sharing a card, freed after the lines */
+  GPtrArray *card_outputs;   /* char *, the output of each of cards */
   LoaSchedule *schedule;     /* NULL until one is loaded */
   gint64 schedule_id;
   gint64 horizon;            /* occurrences before this were already considered */

@@ -229,6 +229,12 @@ on_line_failed(const char *reason, gpointer user_data)
   line->last_error_at = loa_time_now_wall_ns();
   g_critical(_("line '%s' is off the air: %s (retrying every %d s)"), line->config->id, reason,
              LINE_RETRY_S);
+  if (line->config->n_channels > 0) {
+    /* A shared card is rebuilt only with all its lines: a restart does it. */
+    g_critical(_("line '%s' shares card %s: it stays off the air until Loa restarts"),
+               line->config->id, line->config->output);
+    return;
+  }
   if (line->retry_source == 0)
     line->retry_source = g_timeout_add_seconds(LINE_RETRY_S, retry_line, line);
 }
@@ -883,6 +889,29 @@ on_stop_time(gpointer user_data)
 
 /* --- lifecycle ------------------------------------------------------------ */
 
+/* The shared card of the lines whose output is output (built for the first
+ * of them, with every such line's channels in mind), or NULL with the error. */
+static LoaEngineCard *
+card_for(LoaDaemon *daemon, const char *output, GError **error)
+{
+  for (guint i = 0; i < daemon->card_outputs->len; i++)
+    if (g_strcmp0(daemon->card_outputs->pdata[i], output) == 0)
+      return daemon->cards->pdata[i];
+  int highest = 0;
+  for (guint i = 0; i < daemon->config->lines->len; i++) {
+    const LoaLineConfig *line = g_ptr_array_index(daemon->config->lines, i);
+    if (g_strcmp0(line->output, output) == 0)
+      for (int c = 0; c < line->n_channels; c++)
+        highest = MAX(highest, line->channels[c]);
+  }
+  LoaEngineCard *card = loa_engine_card_new(output, highest, daemon->config, error);
+  if (card == NULL)
+    return NULL;
+  g_ptr_array_add(daemon->cards, card);
+  g_ptr_array_add(daemon->card_outputs, g_strdup(output));
+  return card;
+}
+
 LoaDaemon *
 loa_daemon_new(const LoaConfig *config, sqlite3 *db, GError **error)
 {
@@ -890,6 +919,8 @@ loa_daemon_new(const LoaConfig *config, sqlite3 *db, GError **error)
   daemon->config = config;
   daemon->db = db;
   daemon->lines = g_ptr_array_new();
+  daemon->cards = g_ptr_array_new_with_free_func((GDestroyNotify)loa_engine_card_free);
+  daemon->card_outputs = g_ptr_array_new_with_free_func(g_free);
   daemon->placed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   daemon->airlog = loa_airlog_new(db, error);
   if (daemon->airlog == NULL)
@@ -903,7 +934,14 @@ loa_daemon_new(const LoaConfig *config, sqlite3 *db, GError **error)
     /* A line whose output cannot be built stays off the air (its airings are
      * logged failed); the other lines still air. */
     g_autoptr(GError) local = NULL;
-    line->engine = loa_engine_new(line->config, config, &engine_callbacks, line, &local);
+    if (line->config->n_channels > 0) {
+      LoaEngineCard *card = card_for(daemon, line->config->output, &local);
+      if (card != NULL)
+        line->engine = loa_engine_new_on_card(card, line->config, config, &engine_callbacks, line,
+                                              &local);
+    } else {
+      line->engine = loa_engine_new(line->config, config, &engine_callbacks, line, &local);
+    }
     if (line->engine == NULL) {
       g_critical(_("line '%s' is off the air: %s"), line->config->id, local->message);
       line->failed = TRUE;
@@ -954,7 +992,7 @@ loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns, GError **error)
   /* A card missing at start may be plugged in later. */
   for (guint i = 0; i < daemon->lines->len; i++) {
     Line *line = daemon->lines->pdata[i];
-    if (line->failed && line->retry_source == 0)
+    if (line->failed && line->retry_source == 0 && line->config->n_channels == 0)
       line->retry_source = g_timeout_add_seconds(LINE_RETRY_S, retry_line, line);
   }
   g_clear_error(error);
@@ -1151,6 +1189,8 @@ loa_daemon_free(LoaDaemon *daemon)
     g_free(line);
   }
   g_ptr_array_unref(daemon->lines);
+  g_ptr_array_unref(daemon->cards); /* after their engines */
+  g_ptr_array_unref(daemon->card_outputs);
   g_hash_table_destroy(daemon->placed);
   if (daemon->schedule != NULL)
     loa_schedule_free(daemon->schedule);

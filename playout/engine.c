@@ -89,8 +89,28 @@ struct Branch {
   gboolean faded;             /* the cut actually shortened it */
 };
 
+/* A multichannel card shared by several lines: one pipeline, one clock, one
+ * sink; each line's mixer output is placed on its own card channels by an
+ * audioconvert mix-matrix and the lines are summed by the card's mixer. */
+struct LoaEngineCard {
+  char *output;               /* the lines' common output, e.g. "alsa:hw:CARD=Audio8,DEV=0" */
+  int channels;               /* channels the card is opened with: 2, 4, 6 or 8 */
+  guint64 mask;               /* their GStreamer channel mask */
+  GstElement *pipeline;
+  GstElement *mixer;          /* sums the lines, each on its own channels */
+  GPtrArray *engines;         /* LoaEngine * on the card (borrowed; they remove themselves) */
+  guint bus_watch;
+  gboolean started;           /* the pipeline was set to PLAYING once */
+  gboolean failed;            /* the pipeline would not start or the device failed */
+  GstClockTime base_time;
+  GstClockTime latency;
+};
+
 struct LoaEngine {
   char *line_id;
+  LoaEngineCard *card;        /* the shared card, NULL when the line has its own output */
+  GstBin *container;          /* holds the line's elements and its branches: the pipeline,
+                               * or the line's bin inside the card's pipeline */
   int rate;
   int channels;
   GstClockTime latency;       /* fixed pipeline latency, read once when running */
@@ -539,7 +559,7 @@ branch_remove(Branch *branch)
   }
   gst_element_set_locked_state(branch->bin, TRUE);
   if (GST_OBJECT_PARENT(branch->bin) != NULL)
-    gst_bin_remove(GST_BIN(engine->pipeline), branch->bin);
+    gst_bin_remove(GST_BIN(GST_OBJECT_PARENT(branch->bin)), branch->bin);
   if (engine->stopped)
     gst_element_set_state(branch->bin, GST_STATE_NULL);
   else
@@ -770,11 +790,11 @@ branch_attach(Branch *branch, GError **error)
     int saved = errno;
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP, _("cannot read %s: %s"),
                 branch->path, g_strerror(saved));
-    gst_bin_add(GST_BIN(engine->pipeline), branch->bin);
+    gst_bin_add(engine->container, branch->bin);
     engine->branches = g_list_append(engine->branches, branch);
     return FALSE;
   }
-  gst_bin_add(GST_BIN(engine->pipeline), branch->bin);
+  gst_bin_add(engine->container, branch->bin);
   engine->branches = g_list_append(engine->branches, branch);
   branch->mixer_pad = gst_element_request_pad_simple(engine->mixer, "sink_%u");
   if (branch->mixer_pad == NULL ||
@@ -1052,6 +1072,20 @@ fail_line(LoaEngine *engine, const char *reason)
     engine->callbacks.line_failed(reason, engine->user_data);
 }
 
+/* An error from inside one line's part of a pipeline (its branches or its own
+ * elements): a branch fails alone; the line's own elements fail the line. */
+static void
+line_error(LoaEngine *engine, GstObject *source, const GError *error)
+{
+  Branch *branch = branch_of(engine, source);
+  if (branch != NULL) {
+    if (branch->state != BRANCH_FINISHED)
+      branch_fail(branch, error->message);
+  } else {
+    fail_line(engine, error->message);
+  }
+}
+
 static gboolean
 on_bus_message(GstBus *bus, GstMessage *message, gpointer user_data)
 {
@@ -1064,15 +1098,10 @@ on_bus_message(GstBus *bus, GstMessage *message, gpointer user_data)
     gst_message_parse_error(message, &error, &debug);
     g_debug("line '%s': error from %s: %s (%s)", engine->line_id,
             GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), error->message, debug ? debug : "");
-    Branch *branch = branch_of(engine, GST_MESSAGE_SRC(message));
-    if (branch != NULL) {
-      if (branch->state != BRANCH_FINISHED)
-        branch_fail(branch, error->message);
-    } else if (gst_object_has_as_ancestor(GST_MESSAGE_SRC(message),
-                                          GST_OBJECT(engine->pipeline))) {
-      fail_line(engine, error->message);
-    }
-    /* else: from a branch already removed; it was finished then. */
+    /* A source outside the pipeline is a branch already removed: it was finished then. */
+    if (branch_of(engine, GST_MESSAGE_SRC(message)) != NULL ||
+        gst_object_has_as_ancestor(GST_MESSAGE_SRC(message), GST_OBJECT(engine->pipeline)))
+      line_error(engine, GST_MESSAGE_SRC(message), error);
     break;
   }
   case GST_MESSAGE_WARNING: {
@@ -1088,6 +1117,37 @@ on_bus_message(GstBus *bus, GstMessage *message, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The card's bus: an error inside a line's bin is that line's; an error of
+ * the card's own elements (the device) fails every line on it. */
+static gboolean
+on_card_message(GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  LoaEngineCard *card = user_data;
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR)
+    return G_SOURCE_CONTINUE;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *debug = NULL;
+  gst_message_parse_error(message, &error, &debug);
+  GstObject *source = GST_MESSAGE_SRC(message);
+  g_debug("card %s: error from %s: %s (%s)", card->output, GST_OBJECT_NAME(source),
+          error->message, debug ? debug : "");
+  for (guint i = 0; i < card->engines->len; i++) {
+    LoaEngine *engine = card->engines->pdata[i];
+    if (branch_of(engine, source) != NULL ||
+        gst_object_has_as_ancestor(source, GST_OBJECT(engine->container))) {
+      line_error(engine, source, error);
+      return G_SOURCE_CONTINUE;
+    }
+  }
+  if (!gst_object_has_as_ancestor(source, GST_OBJECT(card->pipeline)))
+    return G_SOURCE_CONTINUE; /* a removed branch: finished already */
+  card->failed = TRUE;
+  g_autoptr(GPtrArray) engines = g_ptr_array_copy(card->engines, NULL, NULL);
+  for (guint i = 0; i < engines->len; i++)
+    fail_line(engines->pdata[i], error->message);
+  return G_SOURCE_CONTINUE;
+}
+
 static GstElement *
 make_element(const char *factory, const char *name, const char *line_id, GError **error)
 {
@@ -1098,9 +1158,9 @@ make_element(const char *factory, const char *name, const char *line_id, GError 
   return element;
 }
 
-LoaEngine *
-loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
-               const LoaEngineCallbacks *callbacks, gpointer user_data, GError **error)
+static LoaEngine *
+engine_alloc(const LoaLineConfig *line, const LoaConfig *config,
+             const LoaEngineCallbacks *callbacks, gpointer user_data)
 {
   LoaEngine *engine = g_new0(LoaEngine, 1);
   engine->line_id = g_strdup(line->id);
@@ -1115,25 +1175,23 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
                                      G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT,
                                      engine->rate, "channels", G_TYPE_INT, engine->channels,
                                      NULL);
+  engine->mixer_position = GST_CLOCK_TIME_NONE;
+  gst_segment_init(&engine->mixer_segment, GST_FORMAT_TIME);
+  return engine;
+}
 
-  g_autofree char *name = g_strdup_printf("line-%s", line->id);
-  engine->pipeline = gst_pipeline_new(name);
-  gst_object_ref_sink(engine->pipeline);
-
-  GstElement *sink = loa_output_create_sink(line->output, line->id, error);
-  if (sink == NULL) {
-    loa_engine_free(engine);
-    return NULL;
-  }
-  GstElement *silence = make_element("audiotestsrc", "silence", line->id, error);
-  GstElement *silence_caps = make_element("capsfilter", NULL, line->id, error);
-  engine->mixer = make_element("audiomixer", "mixer", line->id, error);
-  GstElement *mixer_caps = make_element("capsfilter", NULL, line->id, error);
-  GstElement *volume = make_element("volume", "volume", line->id, error);
-  GstElement *convert = make_element("audioconvert", NULL, line->id, error);
-  GstElement *resample = make_element("audioresample", NULL, line->id, error);
-  GstElement *elements[] = { silence, silence_caps, engine->mixer, mixer_caps,
-                             volume, convert, resample, sink };
+/* Builds the line's own part in engine->container: silence → mixer → caps →
+ * volume. Returns the volume element (the part's output), or NULL with the
+ * error set (the container keeps whatever was added; freeing it frees them). */
+static GstElement *
+build_line(LoaEngine *engine, GError **error)
+{
+  GstElement *silence = make_element("audiotestsrc", "silence", engine->line_id, error);
+  GstElement *silence_caps = make_element("capsfilter", NULL, engine->line_id, error);
+  engine->mixer = make_element("audiomixer", "mixer", engine->line_id, error);
+  GstElement *mixer_caps = make_element("capsfilter", NULL, engine->line_id, error);
+  GstElement *volume = make_element("volume", "volume", engine->line_id, error);
+  GstElement *elements[] = { silence, silence_caps, engine->mixer, mixer_caps, volume };
   gboolean missing = FALSE;
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
     missing |= elements[i] == NULL;
@@ -1141,10 +1199,8 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
     for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
       gst_clear_object(&elements[i]);
     engine->mixer = NULL;
-    loa_engine_free(engine);
     return NULL;
   }
-
   /* Silence is GAP buffers, which the mixer passes on without mixing (the
    * cheapest idle line); the mixer output probe clears the GAP flag, because
    * a sink fed gaps renders "just in time" and the first real samples after
@@ -1155,34 +1211,274 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
   g_object_set(mixer_caps, "caps", engine->caps, NULL);
   g_object_set(engine->mixer, "latency", (guint64)MIXER_LATENCY, "output-buffer-duration",
                (guint64)MIXER_BUFFER, NULL);
-
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
-    gst_bin_add(GST_BIN(engine->pipeline), elements[i]);
-  if (!gst_element_link_many(silence, silence_caps, engine->mixer, mixer_caps, volume, convert,
-                             resample, sink, NULL)) {
+    gst_bin_add(engine->container, elements[i]);
+  if (!gst_element_link_many(silence, silence_caps, engine->mixer, mixer_caps, volume, NULL)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
-                _("line '%s': cannot link the line pipeline"), line->id);
-    engine->mixer = NULL;
-    loa_engine_free(engine);
+                _("line '%s': cannot link the line pipeline"), engine->line_id);
     return NULL;
   }
-
-  /* The monotonic system clock: placement never moves with wall-clock steps,
-   * and the sink is slaved to it by resampling. */
-  g_autoptr(GstClock) clock = gst_system_clock_obtain();
-  gst_pipeline_use_clock(GST_PIPELINE(engine->pipeline), clock);
-  if (engine->latency > 0)
-    gst_pipeline_set_latency(GST_PIPELINE(engine->pipeline), engine->latency);
-
-  engine->mixer_position = GST_CLOCK_TIME_NONE;
-  gst_segment_init(&engine->mixer_segment, GST_FORMAT_TIME);
   g_autoptr(GstPad) mixer_src = gst_element_get_static_pad(engine->mixer, "src");
   gst_pad_add_probe(mixer_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                     mixer_output_probe, engine, NULL);
+  return volume;
+}
 
+/* The monotonic system clock: placement never moves with wall-clock steps,
+ * and the sink is slaved to it by resampling. */
+static void
+use_monotonic_clock(GstElement *pipeline, GstClockTime latency)
+{
+  g_autoptr(GstClock) clock = gst_system_clock_obtain();
+  gst_pipeline_use_clock(GST_PIPELINE(pipeline), clock);
+  if (latency > 0)
+    gst_pipeline_set_latency(GST_PIPELINE(pipeline), latency);
+}
+
+LoaEngine *
+loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
+               const LoaEngineCallbacks *callbacks, gpointer user_data, GError **error)
+{
+  LoaEngine *engine = engine_alloc(line, config, callbacks, user_data);
+  g_autofree char *name = g_strdup_printf("line-%s", line->id);
+  engine->pipeline = gst_pipeline_new(name);
+  gst_object_ref_sink(engine->pipeline);
+  engine->container = GST_BIN(engine->pipeline);
+
+  GstElement *sink = loa_output_create_sink(line->output, line->id, error);
+  if (sink == NULL) {
+    loa_engine_free(engine);
+    return NULL;
+  }
+  GstElement *volume = build_line(engine, error);
+  GstElement *convert = volume != NULL ? make_element("audioconvert", NULL, line->id, error) : NULL;
+  GstElement *resample = convert != NULL ? make_element("audioresample", NULL, line->id, error)
+                                         : NULL;
+  if (resample == NULL) {
+    gst_clear_object(&convert);
+    gst_object_unref(gst_object_ref_sink(sink));
+    loa_engine_free(engine);
+    return NULL;
+  }
+  gst_bin_add_many(engine->container, convert, resample, sink, NULL);
+  if (!gst_element_link_many(volume, convert, resample, sink, NULL)) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+                _("line '%s': cannot link the line pipeline"), line->id);
+    loa_engine_free(engine);
+    return NULL;
+  }
+  use_monotonic_clock(engine->pipeline, engine->latency);
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(engine->pipeline));
   engine->bus_watch = gst_bus_add_watch(bus, on_bus_message, engine);
   return engine;
+}
+
+/* --- cards shared by several lines -------------------------------------- */
+
+/* ALSA's default channel order for 2, 4, 6 and 8 channels (alsasink reorders
+ * GStreamer's positions into it when the device has no channel map). */
+static const GstAudioChannelPosition alsa_order[4][8] = {
+  { GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT, GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT },
+  { GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT, GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT,
+    GST_AUDIO_CHANNEL_POSITION_REAR_LEFT, GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT },
+  { GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT, GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT,
+    GST_AUDIO_CHANNEL_POSITION_REAR_LEFT, GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT,
+    GST_AUDIO_CHANNEL_POSITION_FRONT_CENTER, GST_AUDIO_CHANNEL_POSITION_LFE1 },
+  { GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT, GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT,
+    GST_AUDIO_CHANNEL_POSITION_REAR_LEFT, GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT,
+    GST_AUDIO_CHANNEL_POSITION_FRONT_CENTER, GST_AUDIO_CHANNEL_POSITION_LFE1,
+    GST_AUDIO_CHANNEL_POSITION_SIDE_LEFT, GST_AUDIO_CHANNEL_POSITION_SIDE_RIGHT },
+};
+
+static GstCaps *
+card_caps(const LoaEngineCard *card, int rate)
+{
+  return gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "layout",
+                             G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT, rate, "channels",
+                             G_TYPE_INT, card->channels, "channel-mask", GST_TYPE_BITMASK,
+                             card->mask, NULL);
+}
+
+LoaEngineCard *
+loa_engine_card_new(const char *output, int highest_channel, const LoaConfig *config,
+                    GError **error)
+{
+  if (highest_channel < 1 || highest_channel > 8) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+                _("card %s: channel %d is not 1..8"), output, highest_channel);
+    return NULL;
+  }
+  LoaEngineCard *card = g_new0(LoaEngineCard, 1);
+  card->output = g_strdup(output);
+  card->channels = (highest_channel + 1) / 2 * 2;
+  for (int i = 0; i < card->channels; i++)
+    card->mask |= G_GUINT64_CONSTANT(1) << alsa_order[card->channels / 2 - 1][i];
+  card->engines = g_ptr_array_new();
+  card->latency = (GstClockTime)config->latency_ms * GST_MSECOND;
+  g_autofree char *name = g_strdup_printf("card-%s", output);
+  card->pipeline = gst_pipeline_new(name);
+  gst_object_ref_sink(card->pipeline);
+
+  g_autofree char *label = g_strdup_printf("%s", output);
+  GstElement *sink = loa_output_create_sink(output, label, error);
+  if (sink == NULL) {
+    loa_engine_card_free(card);
+    return NULL;
+  }
+  card->mixer = make_element("audiomixer", "card-mixer", label, error);
+  GstElement *caps = card->mixer != NULL ? make_element("capsfilter", NULL, label, error) : NULL;
+  GstElement *convert = caps != NULL ? make_element("audioconvert", NULL, label, error) : NULL;
+  GstElement *resample = convert != NULL ? make_element("audioresample", NULL, label, error)
+                                         : NULL;
+  if (resample == NULL) {
+    gst_clear_object(&card->mixer);
+    gst_clear_object(&caps);
+    gst_clear_object(&convert);
+    gst_object_unref(gst_object_ref_sink(sink));
+    loa_engine_card_free(card);
+    return NULL;
+  }
+  g_autoptr(GstCaps) pinned = card_caps(card, config->sample_rate);
+  /* Without the card's channel count pinned here the mixer downmixes. */
+  g_object_set(caps, "caps", pinned, NULL);
+  /* The lines' outputs are continuous, so the card mixer only needs slack
+   * for scheduling jitter. */
+  g_object_set(card->mixer, "latency", (guint64)(20 * GST_MSECOND), "output-buffer-duration",
+               (guint64)MIXER_BUFFER, NULL);
+  gst_bin_add_many(GST_BIN(card->pipeline), card->mixer, caps, convert, resample, sink, NULL);
+  if (!gst_element_link_many(card->mixer, caps, convert, resample, sink, NULL)) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+                _("card %s: cannot link its pipeline"), output);
+    loa_engine_card_free(card);
+    return NULL;
+  }
+  use_monotonic_clock(card->pipeline, card->latency);
+  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(card->pipeline));
+  card->bus_watch = gst_bus_add_watch(bus, on_card_message, card);
+  return card;
+}
+
+void
+loa_engine_card_free(LoaEngineCard *card)
+{
+  if (card == NULL)
+    return;
+  if (card->pipeline != NULL)
+    gst_element_set_state(card->pipeline, GST_STATE_NULL);
+  if (card->bus_watch != 0)
+    g_source_remove(card->bus_watch);
+  gst_clear_object(&card->pipeline);
+  g_ptr_array_unref(card->engines);
+  g_free(card->output);
+  g_free(card);
+}
+
+/* The matrix that puts the line's channels on its card channels (rows:
+ * the card's channels in GStreamer order; columns: the line's channels). */
+static void
+set_channel_matrix(GstElement *convert, const LoaEngineCard *card, const LoaLineConfig *line,
+                   int line_channels)
+{
+  GstAudioChannelPosition positions[8];
+  gst_audio_channel_positions_from_mask(card->channels, card->mask, positions);
+  GValue matrix = G_VALUE_INIT;
+  g_value_init(&matrix, GST_TYPE_ARRAY);
+  for (int g = 0; g < card->channels; g++) {
+    /* Which ALSA channel GStreamer's channel g lands on. */
+    int alsa = 0;
+    for (int a = 0; a < card->channels; a++)
+      if (alsa_order[card->channels / 2 - 1][a] == positions[g])
+        alsa = a;
+    GValue row = G_VALUE_INIT;
+    g_value_init(&row, GST_TYPE_ARRAY);
+    for (int k = 0; k < line_channels; k++) {
+      GValue value = G_VALUE_INIT;
+      g_value_init(&value, G_TYPE_FLOAT);
+      g_value_set_float(&value, k < line->n_channels && line->channels[k] - 1 == alsa ? 1.0f : 0.0f);
+      gst_value_array_append_value(&row, &value);
+      g_value_unset(&value);
+    }
+    gst_value_array_append_value(&matrix, &row);
+    g_value_unset(&row);
+  }
+  g_object_set_property(G_OBJECT(convert), "mix-matrix", &matrix);
+  g_value_unset(&matrix);
+}
+
+LoaEngine *
+loa_engine_new_on_card(LoaEngineCard *card, const LoaLineConfig *line, const LoaConfig *config,
+                       const LoaEngineCallbacks *callbacks, gpointer user_data, GError **error)
+{
+  LoaEngine *engine = engine_alloc(line, config, callbacks, user_data);
+  engine->card = card;
+  engine->pipeline = gst_object_ref(card->pipeline);
+  g_autofree char *name = g_strdup_printf("line-%s", line->id);
+  engine->container = GST_BIN(gst_bin_new(name));
+  gst_bin_add(GST_BIN(card->pipeline), GST_ELEMENT(engine->container));
+  g_ptr_array_add(card->engines, engine);
+
+  GstElement *volume = build_line(engine, error);
+  GstElement *place = volume != NULL ? make_element("audioconvert", NULL, line->id, error) : NULL;
+  GstElement *filter = place != NULL ? make_element("capsfilter", NULL, line->id, error) : NULL;
+  if (filter == NULL) {
+    gst_clear_object(&place);
+    loa_engine_free(engine);
+    return NULL;
+  }
+  set_channel_matrix(place, card, line, engine->channels);
+  g_autoptr(GstCaps) caps = card_caps(card, engine->rate);
+  g_object_set(filter, "caps", caps, NULL);
+  gst_bin_add_many(engine->container, place, filter, NULL);
+  g_autoptr(GstPad) filter_src = gst_element_get_static_pad(filter, "src");
+  GstPad *ghost = gst_ghost_pad_new("src", filter_src);
+  gst_element_add_pad(GST_ELEMENT(engine->container), ghost);
+  g_autoptr(GstPad) card_pad = gst_element_request_pad_simple(card->mixer, "sink_%u");
+  if (!gst_element_link_many(volume, place, filter, NULL) || card_pad == NULL ||
+      GST_PAD_LINK_FAILED(gst_pad_link(ghost, card_pad))) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+                _("line '%s': cannot connect it to card %s"), line->id, card->output);
+    loa_engine_free(engine);
+    return NULL;
+  }
+  return engine;
+}
+
+/* Starts a card's pipeline once, for its first line; later lines share it. */
+static gboolean
+card_start(LoaEngineCard *card, GError **error)
+{
+  if (card->failed) {
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_STATE, _("card %s failed"),
+                card->output);
+    return FALSE;
+  }
+  if (card->started)
+    return TRUE;
+  card->started = TRUE;
+  GstStateChangeReturn ret = gst_element_set_state(card->pipeline, GST_STATE_PLAYING);
+  if (ret == GST_STATE_CHANGE_ASYNC)
+    ret = gst_element_get_state(card->pipeline, NULL, NULL, 5 * GST_SECOND);
+  if (ret == GST_STATE_CHANGE_FAILURE || ret == GST_STATE_CHANGE_ASYNC) {
+    card->failed = TRUE;
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_STATE,
+                _("card %s would not start (%s)"), card->output,
+                ret == GST_STATE_CHANGE_ASYNC ? _("timed out") : _("device refused"));
+    gst_element_set_state(card->pipeline, GST_STATE_NULL);
+    return FALSE;
+  }
+  card->base_time = gst_element_get_base_time(card->pipeline);
+  g_autoptr(GstQuery) query = gst_query_new_latency();
+  if (gst_element_query(card->pipeline, query)) {
+    gboolean live;
+    GstClockTime min, max;
+    gst_query_parse_latency(query, &live, &min, &max);
+    min = MAX(min, MIXER_LATENCY + 2 * GST_SECOND / 100);
+    if (card->latency < min) {
+      card->latency = min;
+      gst_pipeline_set_latency(GST_PIPELINE(card->pipeline), min);
+    }
+  }
+  return TRUE;
 }
 
 /* Fails branches whose decoder stopped delivering: the mixer has run
@@ -1214,6 +1510,17 @@ watch_branches(gpointer user_data)
 gboolean
 loa_engine_start(LoaEngine *engine, GError **error)
 {
+  if (engine->card != NULL) {
+    if (!card_start(engine->card, error))
+      return FALSE;
+    engine->base_time = engine->card->base_time;
+    engine->latency = engine->card->latency;
+    engine->running = TRUE;
+    engine->watchdog = g_timeout_add(WATCHDOG_INTERVAL_MS, watch_branches, engine);
+    g_debug("line '%s': running on card %s, latency %.0f ms", engine->line_id,
+            engine->card->output, (double)engine->latency / GST_MSECOND);
+    return TRUE;
+  }
   GstStateChangeReturn ret = gst_element_set_state(engine->pipeline, GST_STATE_PLAYING);
   switch (ret) {
   case GST_STATE_CHANGE_FAILURE:
@@ -1311,7 +1618,9 @@ halt(LoaEngine *engine, const char *status, const char *reason)
   g_cond_broadcast(&engine->cond);
   g_mutex_unlock(&engine->lock);
 
-  gst_element_set_state(engine->pipeline, GST_STATE_NULL);
+  /* A card's pipeline goes on for the other lines; it stops with the card. */
+  if (engine->card == NULL)
+    gst_element_set_state(engine->pipeline, GST_STATE_NULL);
   while (engine->branches != NULL)
     branch_remove(engine->branches->data);
 }
@@ -1322,6 +1631,8 @@ loa_engine_free(LoaEngine *engine)
   if (engine == NULL)
     return;
   loa_engine_stop(engine, _("the line was shut down"));
+  if (engine->card != NULL)
+    g_ptr_array_remove(engine->card->engines, engine);
   if (engine->bus_watch != 0)
     g_source_remove(engine->bus_watch);
   gst_clear_object(&engine->pipeline);

@@ -75,6 +75,29 @@ LoaEngine *loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
                           const LoaEngineCallbacks *callbacks, gpointer user_data,
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* A multichannel card shared by several lines (lines with the same output and
+ * `channels`): one pipeline and one sink for all of them, each line placed
+ * on its own card channels (ALSA's channel order is handled: channel 5 of
+ * the config is ALSA channel 5). Each line is still its own engine: its
+ * spots, priorities and failures never disturb the others; a failure of the
+ * card itself fails every line on it. */
+typedef struct LoaEngineCard LoaEngineCard;
+
+/* Builds the card's pipeline (not running) for lines using channels up to
+ * highest_channel (1-based); it is opened with 2, 4, 6 or 8 channels. NULL
+ * with the error naming the output if the sink cannot be built. */
+LoaEngineCard *loa_engine_card_new(const char *output, int highest_channel,
+                                   const LoaConfig *config, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Frees the card after every engine on it was freed. NULL is fine. */
+void loa_engine_card_free(LoaEngineCard *card);
+
+/* Like loa_engine_new for a line on card (line->channels say where). The
+ * card starts with the first of its lines' loa_engine_start(). */
+LoaEngine *loa_engine_new_on_card(LoaEngineCard *card, const LoaLineConfig *line,
+                                  const LoaConfig *config, const LoaEngineCallbacks *callbacks,
+                                  gpointer user_data, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Starts the pipeline: silence flows from then on. */
 gboolean loa_engine_start(LoaEngine *engine, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 

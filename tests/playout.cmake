@@ -122,3 +122,10 @@ add_test(NAME playout.monitor
           bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-monitor.sh
           ${CMAKE_CURRENT_BINARY_DIR}/playout-monitor)
 set_tests_properties(playout.monitor PROPERTIES TIMEOUT 120 LABELS "integration")
+
+# Four stereo lines sharing one 8-channel card, each on its own channels.
+add_test(NAME playout.card
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-card.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-card)
+set_tests_properties(playout.card PROPERTIES TIMEOUT 120 LABELS "integration")
