@@ -446,6 +446,7 @@ read_channels(Loader *loader, config_setting_t *entry, LoaLineConfig *lc, int en
   lc->n_channels = n;
   for (int i = 0; i < n; i++) {
     config_setting_t *element = config_setting_get_elem(channels, (unsigned)i);
+    mark_read(loader, element);
     int value = config_setting_type(element) == CONFIG_TYPE_INT ? config_setting_get_int(element) : 0;
     if (value < 1 || value > 8) {
       add_error(loader, line, _("line '%s': card channel %d in 'channels' is not 1..8"), lc->id,

@@ -32,3 +32,25 @@ extern const LoaOutputPlugin loa_output_file_plugin;
 /* Creates the sink for a line's output setting; see LoaOutputPlugin. */
 GstElement *loa_output_create_sink(const char *output, const char *line_id,
                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* A multichannel card shared by lines, each on given channels (1-based, as
+ * printed on the card). The card is opened with 2, 4, 6 or 8 channels. */
+typedef struct {
+  int channels;      /* channels the card is opened with */
+  guint64 mask;      /* their GStreamer channel mask */
+} LoaCardLayout;
+
+/* The layout for a card whose highest used channel is highest_channel
+ * (1..8). FALSE if it is out of range. */
+gboolean loa_output_card_layout(int highest_channel, LoaCardLayout *layout);
+
+/* The caps of a card with layout (S16LE interleaved at rate). New caps. */
+GstCaps *loa_output_card_caps(const LoaCardLayout *layout, int rate) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Sets convert's (an audioconvert's) mix-matrix (and no dither) so that channel k of its
+ * input (line_channels of them) goes to card channel card_channels[k] of a
+ * card with layout, taking care that alsasink reorders GStreamer's channel
+ * positions into ALSA's default order (8 channels: GStreamer 2 -> ALSA 4,
+ * 4 -> 2, ...). */
+void loa_output_set_channel_matrix(GstElement *convert, const LoaCardLayout *layout,
+                                   const int *card_channels, int line_channels);

@@ -139,7 +139,22 @@ loa_test_signal_play(const LoaTestSignal *signal, GError **error)
                                                   "channels", G_TYPE_INT, signal->channels, NULL);
   g_object_set(caps, "caps", format, NULL);
   gst_bin_add_many(GST_BIN(pipeline), source, convert, resample, caps, sink, NULL);
-  gst_element_link_many(convert, resample, caps, sink, NULL);
+  LoaCardLayout layout;
+  int highest = signal->card_highest;
+  for (int k = 0; signal->card_channels != NULL && k < signal->channels; k++)
+    highest = MAX(highest, signal->card_channels[k]);
+  if (signal->card_channels != NULL && loa_output_card_layout(highest, &layout)) {
+    /* Only the line's channels of the shared card carry the signal. */
+    GstElement *place = gst_element_factory_make("audioconvert", NULL);
+    GstElement *card = gst_element_factory_make("capsfilter", NULL);
+    g_autoptr(GstCaps) card_format = loa_output_card_caps(&layout, signal->rate);
+    g_object_set(card, "caps", card_format, NULL);
+    loa_output_set_channel_matrix(place, &layout, signal->card_channels, signal->channels);
+    gst_bin_add_many(GST_BIN(pipeline), place, card, NULL);
+    gst_element_link_many(convert, resample, caps, place, card, sink, NULL);
+  } else {
+    gst_element_link_many(convert, resample, caps, sink, NULL);
+  }
   if (voice != NULL)
     g_signal_connect_object(source, "pad-added", G_CALLBACK(link_decoded), convert, 0);
   else

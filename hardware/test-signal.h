@@ -25,6 +25,10 @@ typedef struct {
   double seconds;       /* tone: its length (exact to the sample) */
   double level_dbfs;    /* tone: its level */
   const char *voice_text; /* not NULL: speak this with espeak-ng instead of the tone */
+  const int *card_channels; /* a line on a shared card: its card channels (1-based), one per
+                             * channel; NULL: the output is the line's own */
+  int card_highest;         /* with card_channels: the highest channel any line uses on the card
+                             * (it decides how many channels the card is opened with) */
 } LoaTestSignal;
 
 /* Plays signal. Returns TRUE once the last sample went to the sink, or FALSE

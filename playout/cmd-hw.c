@@ -173,7 +173,13 @@ hw_test(LoaContext *ctx, int argc, char **argv)
     .seconds = seconds,
     .level_dbfs = level_dbfs,
     .voice_text = voice ? _("This is a test of the loudspeaker line.") : NULL,
+    .card_channels = line->n_channels > 0 ? line->channels : NULL,
   };
+  for (guint i = 0; signal.card_channels != NULL && i < config->lines->len; i++) {
+    const LoaLineConfig *other = g_ptr_array_index(config->lines, i);
+    for (int c = 0; g_strcmp0(other->output, line->output) == 0 && c < other->n_channels; c++)
+      signal.card_highest = MAX(signal.card_highest, other->channels[c]);
+  }
   /* A failed switch does not stop the test: the output can still be checked. */
   {
     if (voice)

@@ -1275,44 +1275,27 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
 
 /* --- cards shared by several lines -------------------------------------- */
 
-/* ALSA's default channel order for 2, 4, 6 and 8 channels (alsasink reorders
- * GStreamer's positions into it when the device has no channel map). */
-static const GstAudioChannelPosition alsa_order[4][8] = {
-  { GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT, GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT },
-  { GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT, GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT,
-    GST_AUDIO_CHANNEL_POSITION_REAR_LEFT, GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT },
-  { GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT, GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT,
-    GST_AUDIO_CHANNEL_POSITION_REAR_LEFT, GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT,
-    GST_AUDIO_CHANNEL_POSITION_FRONT_CENTER, GST_AUDIO_CHANNEL_POSITION_LFE1 },
-  { GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT, GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT,
-    GST_AUDIO_CHANNEL_POSITION_REAR_LEFT, GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT,
-    GST_AUDIO_CHANNEL_POSITION_FRONT_CENTER, GST_AUDIO_CHANNEL_POSITION_LFE1,
-    GST_AUDIO_CHANNEL_POSITION_SIDE_LEFT, GST_AUDIO_CHANNEL_POSITION_SIDE_RIGHT },
-};
-
 static GstCaps *
 card_caps(const LoaEngineCard *card, int rate)
 {
-  return gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "layout",
-                             G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT, rate, "channels",
-                             G_TYPE_INT, card->channels, "channel-mask", GST_TYPE_BITMASK,
-                             card->mask, NULL);
+  LoaCardLayout layout = { card->channels, card->mask };
+  return loa_output_card_caps(&layout, rate);
 }
 
 LoaEngineCard *
 loa_engine_card_new(const char *output, int highest_channel, const LoaConfig *config,
                     GError **error)
 {
-  if (highest_channel < 1 || highest_channel > 8) {
+  LoaCardLayout layout;
+  if (!loa_output_card_layout(highest_channel, &layout)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("card %s: channel %d is not 1..8"), output, highest_channel);
     return NULL;
   }
   LoaEngineCard *card = g_new0(LoaEngineCard, 1);
   card->output = g_strdup(output);
-  card->channels = (highest_channel + 1) / 2 * 2;
-  for (int i = 0; i < card->channels; i++)
-    card->mask |= G_GUINT64_CONSTANT(1) << alsa_order[card->channels / 2 - 1][i];
+  card->channels = layout.channels;
+  card->mask = layout.mask;
   card->engines = g_ptr_array_new();
   card->latency = (GstClockTime)config->latency_ms * GST_MSECOND;
   g_autofree char *name = g_strdup_printf("card-%s", output);
@@ -1373,38 +1356,6 @@ loa_engine_card_free(LoaEngineCard *card)
   g_free(card);
 }
 
-/* The matrix that puts the line's channels on its card channels (rows:
- * the card's channels in GStreamer order; columns: the line's channels). */
-static void
-set_channel_matrix(GstElement *convert, const LoaEngineCard *card, const LoaLineConfig *line,
-                   int line_channels)
-{
-  GstAudioChannelPosition positions[8];
-  gst_audio_channel_positions_from_mask(card->channels, card->mask, positions);
-  GValue matrix = G_VALUE_INIT;
-  g_value_init(&matrix, GST_TYPE_ARRAY);
-  for (int g = 0; g < card->channels; g++) {
-    /* Which ALSA channel GStreamer's channel g lands on. */
-    int alsa = 0;
-    for (int a = 0; a < card->channels; a++)
-      if (alsa_order[card->channels / 2 - 1][a] == positions[g])
-        alsa = a;
-    GValue row = G_VALUE_INIT;
-    g_value_init(&row, GST_TYPE_ARRAY);
-    for (int k = 0; k < line_channels; k++) {
-      GValue value = G_VALUE_INIT;
-      g_value_init(&value, G_TYPE_FLOAT);
-      g_value_set_float(&value, k < line->n_channels && line->channels[k] - 1 == alsa ? 1.0f : 0.0f);
-      gst_value_array_append_value(&row, &value);
-      g_value_unset(&value);
-    }
-    gst_value_array_append_value(&matrix, &row);
-    g_value_unset(&row);
-  }
-  g_object_set_property(G_OBJECT(convert), "mix-matrix", &matrix);
-  g_value_unset(&matrix);
-}
-
 LoaEngine *
 loa_engine_new_on_card(LoaEngineCard *card, const LoaLineConfig *line, const LoaConfig *config,
                        const LoaEngineCallbacks *callbacks, gpointer user_data, GError **error)
@@ -1425,7 +1376,8 @@ loa_engine_new_on_card(LoaEngineCard *card, const LoaLineConfig *line, const Loa
     loa_engine_free(engine);
     return NULL;
   }
-  set_channel_matrix(place, card, line, engine->channels);
+  LoaCardLayout layout = { card->channels, card->mask };
+  loa_output_set_channel_matrix(place, &layout, line->channels, MIN(engine->channels, line->n_channels));
   g_autoptr(GstCaps) caps = card_caps(card, engine->rate);
   g_object_set(filter, "caps", caps, NULL);
   gst_bin_add_many(engine->container, place, filter, NULL);

@@ -69,5 +69,17 @@ expect_on 0 "1000@0"; expect_on 1 "1000@0"
 expect_on 2 "2000@0"; expect_on 3 "2000@0"
 expect_on 4 "3000@0 1000@2"; expect_on 5 "3000@0 1000@2"
 expect_on 6 "4000@0"; expect_on 7 "4000@0"
+
+# loa hw test on line c: the tone on card channels 5 and 6 only.
+ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$VCARD_CONF:$work/asoundrc" \
+  L hw test c --tone 1000 --seconds 1 > hw.log 2>&1 || bad "hw test c: $(cat hw.log)"
+for ch in 0 1 2 3 4 5 6 7; do
+  n=$("$ANALYZE" --summary --channel $ch card8.wav | awk -F= '$1 == "nonsilent_frames" { print $2 }')
+  if [ $ch -eq 4 ] || [ $ch -eq 5 ]; then
+    [ "${n:-0}" -gt 40000 ] && ok "hw test: tone on channel $((ch + 1))" || bad "hw test: channel $((ch + 1)) has $n frames"
+  else
+    [ "${n:-1}" -eq 0 ] && ok "hw test: channel $((ch + 1)) silent" || bad "hw test: channel $((ch + 1)) has $n frames"
+  fi
+done
 [ $fail -ne 0 ] && cat run.log
 exit $fail
