@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "loa-time.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -361,7 +362,7 @@ loa_airlog_set_started(LoaAirlog *log, gint64 id, gint64 started_at, int sample_
     return FALSE;
   if (sqlite3_changes(log->db) != 1) {
     g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
-                _("airing %" G_GINT64_FORMAT " is not on air (already completed or unknown)"), id);
+                _("airing %" PRId64 " is not on air (already completed or unknown)"), id);
     return FALSE;
   }
   return TRUE;
@@ -381,7 +382,7 @@ loa_airlog_set_facts(LoaAirlog *log, gint64 id, const LoaAiringFacts *facts, GEr
     return FALSE;
   if (sqlite3_changes(log->db) != 1) {
     g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
-                _("airing %" G_GINT64_FORMAT " is not on air (already completed or unknown)"), id);
+                _("airing %" PRId64 " is not on air (already completed or unknown)"), id);
     return FALSE;
   }
   return TRUE;
@@ -404,7 +405,7 @@ complete_locked(LoaAirlog *log, gint64 id, const char *status, gint64 started_at
     return loa_db_set_error(error, log->db, _("reading the as-run log"));
   if (airing == NULL || g_strcmp0(airing->status, LOA_AIRING_ON_AIR) != 0) {
     g_set_error(error, LOA_AIRLOG_ERROR, LOA_AIRLOG_ERROR_INVALID,
-                _("airing %" G_GINT64_FORMAT " is not on air (already completed or unknown)"), id);
+                _("airing %" PRId64 " is not on air (already completed or unknown)"), id);
     return FALSE;
   }
   g_free(airing->status);

@@ -6,6 +6,7 @@
 #include "loa-time.h"
 #include "report-html.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 static void G_GNUC_PRINTF(2, 3)
@@ -156,7 +157,7 @@ append_stations(const LoaAuditReport *report, GString *out)
   for (guint s = 0; s < report->stations->len; s++) {
     const LoaAuditReportStation *station = report->stations->pdata[s];
     g_autofree char *bundles = g_strdup_printf("%u", station->bundles);
-    g_autofree char *rows = g_strdup_printf("%" G_GINT64_FORMAT, station->rows);
+    g_autofree char *rows = g_strdup_printf("%" PRId64, station->rows);
     g_autofree char *lines = g_strdup_printf("%u", station->report->lines->len);
     append_markup(out,
                   "<tr><td><b>%s</b><br>%s</td><td><code>%s</code></td><td class=\"n\">%s</td>"

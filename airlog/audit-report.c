@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "loa-time.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 typedef enum {
@@ -308,7 +309,7 @@ grid_table(const LoaAuditReport *report, gboolean human)
       loa_table_set(table, 2 + (guint)m,
                     human ? cell_mark(station->cells[m]) : loa_audit_cell_key(station->cells[m]));
     loa_table_take(table, 14, g_strdup_printf("%u", station->bundles));
-    loa_table_take(table, 15, g_strdup_printf("%" G_GINT64_FORMAT, station->rows));
+    loa_table_take(table, 15, g_strdup_printf("%" PRId64, station->rows));
     loa_table_set(table, 16, human ? cell_label(station->worst) : loa_audit_cell_key(station->worst));
     loa_table_set(table, 17, station->fingerprint);
     loa_table_set(table, 18, station->head);
@@ -355,10 +356,10 @@ quotas_table(const LoaAuditReport *report)
       loa_table_set(table, 3, quota->topic);
       loa_table_set(table, 4, quota->category);
       loa_table_set(table, 5, quota->per);
-      loa_table_take(table, 6, g_strdup_printf("%" G_GINT64_FORMAT, judgement->verdict.required));
-      loa_table_take(table, 7, g_strdup_printf("%" G_GINT64_FORMAT, judgement->verdict.counted));
+      loa_table_take(table, 6, g_strdup_printf("%" PRId64, judgement->verdict.required));
+      loa_table_take(table, 7, g_strdup_printf("%" PRId64, judgement->verdict.counted));
       loa_table_set(table, 8, loa_quota_state_key(judgement->verdict.state));
-      loa_table_take(table, 9, g_strdup_printf("%" G_GINT64_FORMAT, judgement->verdict.shortfall));
+      loa_table_take(table, 9, g_strdup_printf("%" PRId64, judgement->verdict.shortfall));
     }
   }
   return table;
@@ -425,7 +426,7 @@ append_json(const LoaAuditReport *report, GString *out)
     loa_json_append_string(out, station->fingerprint);
     g_string_append(out, ", \"timezone\": ");
     loa_json_append_string(out, station->timezone_name);
-    g_string_append_printf(out, ",\n     \"bundles\": %u, \"rows\": %" G_GINT64_FORMAT ", \"head\": ",
+    g_string_append_printf(out, ",\n     \"bundles\": %u, \"rows\": %" PRId64 ", \"head\": ",
                            station->bundles, station->rows);
     loa_json_append_string(out, station->head);
     g_string_append(out, ", \"warnings\": [");
@@ -435,7 +436,7 @@ append_json(const LoaAuditReport *report, GString *out)
       loa_json_append_string(out, station->warnings->pdata[w]);
     }
     g_string_append_printf(out, "], \"result\": \"%s\",\n     \"lines\": %u, \"airings\": %"
-                                G_GINT64_FORMAT ", \"completed\": %" G_GINT64_FORMAT ",\n",
+                                PRId64 ", \"completed\": %" PRId64 ",\n",
                            loa_audit_cell_key(station->worst), station->report->lines->len,
                            totals->airings, totals->status[LOA_REPORT_COMPLETED]);
     g_string_append(out, "     \"months\": [");
@@ -450,9 +451,9 @@ append_json(const LoaAuditReport *report, GString *out)
       const LoaReportJudgement *judgement = &g_array_index(judgements, LoaReportJudgement, j);
       const LoaQuotaVerdict *v = &judgement->verdict;
       g_string_append_printf(out,
-                             "%s{\"quota\": %u, \"month\": %d, \"required\": %" G_GINT64_FORMAT
-                             ", \"counted\": %" G_GINT64_FORMAT ", \"result\": \"%s\","
-                             " \"shortfall\": %" G_GINT64_FORMAT "}",
+                             "%s{\"quota\": %u, \"month\": %d, \"required\": %" PRId64
+                             ", \"counted\": %" PRId64 ", \"result\": \"%s\","
+                             " \"shortfall\": %" PRId64 "}",
                              j == 0 ? "" : ", ", judgement->quota, judgement->month, v->required,
                              v->counted, loa_quota_state_key(v->state), v->shortfall);
     }

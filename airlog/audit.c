@@ -8,6 +8,7 @@
 #include "loa-cleanup.h"
 #include "loa-time.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 G_DEFINE_QUARK(loa-audit-error-quark, loa_audit_error)
@@ -601,7 +602,7 @@ add_key(LoaAudit *audit, const char *id, GPtrArray *keys, const LoaStationKey *k
     g_autofree char *until = format_utc(sqlite3_column_int64(stmt, 2));
     sqlite3_reset(stmt);
     return refuse(error, LOA_AUDIT_ERROR_KEY_START,
-                  _("the new key would start at %s, but bundle #%" G_GINT64_FORMAT " (%s), "
+                  _("the new key would start at %s, but bundle #%" PRId64 " (%s), "
                     "imported already and signed with an older key, ends at %s: the new key "
                     "must start after it"),
                   start, bundle_id, period, until);
@@ -732,7 +733,7 @@ check_not_future(const LoaBundle *bundle, GPtrArray *airings, gint64 now, GError
       g_autofree char *when = loa_time_format_iso(utc, latest);
       g_autofree char *now_text = loa_time_format_iso(utc, now);
       return refuse(error, LOA_AUDIT_ERROR_FUTURE,
-                    _("from the future: row %" G_GINT64_FORMAT " has a time (%s) after now (%s)"),
+                    _("from the future: row %" PRId64 " has a time (%s) after now (%s)"),
                     a->chain_seq, when, now_text);
     }
   }
@@ -755,7 +756,7 @@ check_link(LoaAudit *audit, const LoaBundle *bundle, char **warning, GError **er
     g_autofree char *period = loa_db_column_text(stmt, 1);
     sqlite3_reset(stmt);
     return refuse(error, LOA_AUDIT_ERROR_DUPLICATE,
-                  _("duplicate: this bundle was imported already, as bundle #%" G_GINT64_FORMAT
+                  _("duplicate: this bundle was imported already, as bundle #%" PRId64
                     " (%s)"),
                   id, period);
   }
@@ -771,7 +772,7 @@ check_link(LoaAudit *audit, const LoaBundle *bundle, char **warning, GError **er
     sqlite3_reset(stmt);
     if (bundle->first_seq > 1)
       *warning = g_strdup_printf(_("the first bundle of station '%s' starts at row %"
-                                   G_GINT64_FORMAT " of its log: rows before it were never "
+                                   PRId64 " of its log: rows before it were never "
                                    "audited"),
                                  bundle->station_id, bundle->first_seq);
   } else if (rc == SQLITE_ROW) {
@@ -783,25 +784,25 @@ check_link(LoaAudit *audit, const LoaBundle *bundle, char **warning, GError **er
     if (bundle->first_seq <= last_seq)
       return bundle->last_seq >= bundle->first_seq
                ? refuse(error, LOA_AUDIT_ERROR_REPLAY,
-                        _("replay: rows %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
-                          " were imported already (bundle #%" G_GINT64_FORMAT " (%s) ends at row %"
-                          G_GINT64_FORMAT ")"),
+                        _("replay: rows %" PRId64 "-%" PRId64
+                          " were imported already (bundle #%" PRId64 " (%s) ends at row %"
+                          PRId64 ")"),
                         bundle->first_seq, bundle->last_seq, last_id, last_period, last_seq)
                : refuse(error, LOA_AUDIT_ERROR_REPLAY,
-                        _("replay: this empty bundle lies at row %" G_GINT64_FORMAT
-                          ", before the end of bundle #%" G_GINT64_FORMAT " (%s), row %"
-                          G_GINT64_FORMAT),
+                        _("replay: this empty bundle lies at row %" PRId64
+                          ", before the end of bundle #%" PRId64 " (%s), row %"
+                          PRId64),
                         bundle->first_seq - 1, last_id, last_period, last_seq);
     if (bundle->first_seq > last_seq + 1)
       return refuse(error, LOA_AUDIT_ERROR_GAP,
-                    _("gap after bundle #%" G_GINT64_FORMAT " (%s): it ends at row %"
-                      G_GINT64_FORMAT " but this bundle starts at row %" G_GINT64_FORMAT
-                      "; rows %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT " are missing"),
+                    _("gap after bundle #%" PRId64 " (%s): it ends at row %"
+                      PRId64 " but this bundle starts at row %" PRId64
+                      "; rows %" PRId64 "-%" PRId64 " are missing"),
                     last_id, last_period, last_seq, bundle->first_seq, last_seq + 1,
                     bundle->first_seq - 1);
     if (strcmp(bundle->head_before, last_head) != 0)
       return refuse(error, LOA_AUDIT_ERROR_GAP,
-                    _("gap after bundle #%" G_GINT64_FORMAT " (%s): the chain head before this "
+                    _("gap after bundle #%" PRId64 " (%s): the chain head before this "
                       "bundle (%.12s...) is not the head after that one (%.12s...): the "
                       "station's log was rewritten in between"),
                     last_id, last_period, bundle->head_before, last_head);
@@ -819,7 +820,7 @@ check_link(LoaAudit *audit, const LoaBundle *bundle, char **warning, GError **er
     g_autofree char *period = loa_db_column_text(stmt, 1);
     sqlite3_reset(stmt);
     return refuse(error, LOA_AUDIT_ERROR_OVERLAP,
-                  _("its period %s overlaps bundle #%" G_GINT64_FORMAT " (%s)"), bundle->period,
+                  _("its period %s overlaps bundle #%" PRId64 " (%s)"), bundle->period,
                   id, period);
   }
   sqlite3_reset(stmt);
@@ -1062,7 +1063,7 @@ check_file(const Stored *b, GPtrArray *rows)
     loa_chain_canonical(b->station_id, airings->pdata[i], signed_text);
     loa_chain_canonical(b->station_id, rows->pdata[i], stored_text);
     if (strcmp(signed_text->str, stored_text->str) != 0)
-      return g_strdup_printf(_("row %" G_GINT64_FORMAT " in the database is not the row the "
+      return g_strdup_printf(_("row %" PRId64 " in the database is not the row the "
                                "station signed"),
                              ((LoaAiring *)rows->pdata[i])->chain_seq);
   }
@@ -1075,17 +1076,17 @@ check_rows(const Stored *b, GPtrArray *rows, gint64 *walked)
 {
   gint64 expected = b->last_seq - b->first_seq + 1;
   if ((gint64)rows->len != expected || b->row_count != expected)
-    return g_strdup_printf(_("it should have %" G_GINT64_FORMAT " rows (%" G_GINT64_FORMAT
-                             "-%" G_GINT64_FORMAT ") but the database has %u"),
+    return g_strdup_printf(_("it should have %" PRId64 " rows (%" PRId64
+                             "-%" PRId64 ") but the database has %u"),
                            expected, b->first_seq, b->last_seq, rows->len);
   if (rows->len > 0 && ((LoaAiring *)rows->pdata[0])->chain_seq != b->first_seq)
-    return g_strdup_printf(_("its first row is %" G_GINT64_FORMAT ", not %" G_GINT64_FORMAT),
+    return g_strdup_printf(_("its first row is %" PRId64 ", not %" PRId64),
                            ((LoaAiring *)rows->pdata[0])->chain_seq, b->first_seq);
   g_auto(LoaChainReport) chain = { 0 };
   loa_chain_verify_rows(b->station_id, rows, b->head_before, &chain);
   *walked += chain.rows;
   if (chain.problem != NULL)
-    return g_strdup_printf(_("broken chain at row %" G_GINT64_FORMAT ": %s"), chain.bad_seq,
+    return g_strdup_printf(_("broken chain at row %" PRId64 ": %s"), chain.bad_seq,
                            chain.problem);
   if (strcmp(chain.head, b->head_after) != 0)
     return g_strdup(_("its rows do not end at the head the bundle stated"));
@@ -1131,11 +1132,11 @@ loa_audit_verify(LoaAudit *audit, LoaAuditVerify *result, GError **error)
     b.keys = keys;
     /* Consecutive bundles of a station link, as at import. */
     if (same_station && b.first_seq != last_seq + 1)
-      problem = g_strdup_printf(_("it starts at row %" G_GINT64_FORMAT " but bundle #%"
-                                  G_GINT64_FORMAT " (%s) ends at row %" G_GINT64_FORMAT),
+      problem = g_strdup_printf(_("it starts at row %" PRId64 " but bundle #%"
+                                  PRId64 " (%s) ends at row %" PRId64),
                                 b.first_seq, last_id, last_period, last_seq);
     else if (same_station && strcmp(b.head_before, last_head) != 0)
-      problem = g_strdup_printf(_("its head before is not the head after bundle #%" G_GINT64_FORMAT
+      problem = g_strdup_printf(_("its head before is not the head after bundle #%" PRId64
                                   " (%s)"),
                                 last_id, last_period);
     if (problem == NULL) {
@@ -1152,7 +1153,7 @@ loa_audit_verify(LoaAudit *audit, LoaAuditVerify *result, GError **error)
     }
     if (problem != NULL) {
       result->bad_bundle = b.id;
-      result->problem = g_strdup_printf(_("bundle #%" G_GINT64_FORMAT " (%s) of station '%s': %s"),
+      result->problem = g_strdup_printf(_("bundle #%" PRId64 " (%s) of station '%s': %s"),
                                         b.id, b.period, b.station_id, problem);
       g_free(problem);
       break;

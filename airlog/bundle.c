@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "loa-time.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 G_DEFINE_QUARK(loa-bundle-error-quark, loa_bundle_error)
@@ -395,7 +396,7 @@ hash_of_seq(sqlite3 *db, gint64 seq, GError **error)
     return loa_db_column_text(stmt, 0);
   if (rc == SQLITE_DONE)
     g_set_error(error, LOA_DB_ERROR, LOA_DB_ERROR_SQL,
-                _("the as-run log has no row at chain position %" G_GINT64_FORMAT), seq);
+                _("the as-run log has no row at chain position %" PRId64), seq);
   else
     loa_db_set_error(error, db, _("reading the as-run log"));
   return NULL;
@@ -439,7 +440,7 @@ format_time(const char *timezone_name, gint64 ns)
   g_autoptr(GDateTime) local = g_date_time_to_timezone(utc, tz);
   g_autofree char *date = g_date_time_format(local, "%Y-%m-%dT%H:%M:%S");
   g_autofree char *offset = g_date_time_format(local, "%:z");
-  return g_strdup_printf("%s.%09" G_GINT64_FORMAT "%s", date, fraction, offset);
+  return g_strdup_printf("%s.%09" PRId64 "%s", date, fraction, offset);
 }
 
 LoaBundle *
@@ -504,7 +505,7 @@ append_header(GString *out, Header header, const char *value)
 static void
 append_header_int(GString *out, Header header, gint64 value)
 {
-  g_string_append_printf(out, "%s: %" G_GINT64_FORMAT "\n", header_names[header], value);
+  g_string_append_printf(out, "%s: %" PRId64 "\n", header_names[header], value);
 }
 
 gboolean
@@ -538,7 +539,7 @@ loa_bundle_sign(LoaBundle *bundle, const LoaStationKey *key, GError **error)
   g_string_append_c(out, '\n');
   for (guint i = 0; i < bundle->rows->len; i++) {
     const LoaBundleRow *row = bundle->rows->pdata[i];
-    g_string_append_printf(out, ROW_PREFIX "%" G_GINT64_FORMAT " %s\n", row->seq, row->hash);
+    g_string_append_printf(out, ROW_PREFIX "%" PRId64 " %s\n", row->seq, row->hash);
     g_string_append(out, row->canonical);
   }
   g_string_append(out, END_LINE "\n");
@@ -802,11 +803,11 @@ parse_rows(Reader *reader, LoaBundle *bundle, GError **error)
     if (!reader_next(reader, &line, &length, &cut)) {
       if (row != NULL && canonical->len > 0)
         fail(error, LOA_BUNDLE_ERROR_TRUNCATED,
-             _("truncated: the file ends inside row %" G_GINT64_FORMAT " (line %u)"), row->seq,
+             _("truncated: the file ends inside row %" PRId64 " (line %u)"), row->seq,
              reader->number);
       else if (row != NULL)
         fail(error, LOA_BUNDLE_ERROR_TRUNCATED,
-             _("truncated: the file ends after row %" G_GINT64_FORMAT
+             _("truncated: the file ends after row %" PRId64
                ", without its end line and signature"),
              row->seq);
       else
@@ -819,7 +820,7 @@ parse_rows(Reader *reader, LoaBundle *bundle, GError **error)
     if ((is_end || is_row) && row != NULL) {
       if (canonical->len == 0) {
         fail(error, LOA_BUNDLE_ERROR_MALFORMED,
-             _("malformed: row %" G_GINT64_FORMAT " has no content (line %u)"), row->seq,
+             _("malformed: row %" PRId64 " has no content (line %u)"), row->seq,
              reader->number);
         break;
       }
@@ -1004,7 +1005,7 @@ loa_bundle_verify_chain(const LoaBundle *bundle, GPtrArray **airings, GError **e
   GPtrArray *rows = bundle->rows;
   if (bundle->first_seq < 1 || bundle->last_seq < bundle->first_seq - 1)
     return fail(error, LOA_BUNDLE_ERROR_MALFORMED,
-                _("malformed: its chain positions %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
+                _("malformed: its chain positions %" PRId64 "-%" PRId64
                   " are not a range"),
                 bundle->first_seq, bundle->last_seq);
   gint64 expected = bundle->last_seq - bundle->first_seq + 1;
@@ -1022,7 +1023,7 @@ loa_bundle_verify_chain(const LoaBundle *bundle, GPtrArray **airings, GError **e
     gint64 seq = bundle->first_seq + i;
     if (row->seq != seq)
       return fail(error, LOA_BUNDLE_ERROR_CHAIN,
-                  _("broken chain at row %" G_GINT64_FORMAT ": row %" G_GINT64_FORMAT
+                  _("broken chain at row %" PRId64 ": row %" PRId64
                     " stands in its place (a row was removed, or rows reordered)"),
                   seq, row->seq);
     g_autoptr(GError) local = NULL;
@@ -1030,20 +1031,20 @@ loa_bundle_verify_chain(const LoaBundle *bundle, GPtrArray **airings, GError **e
     LoaAiring *airing = loa_bundle_parse_canonical(row->canonical, &station, &local);
     if (airing == NULL)
       return fail(error, LOA_BUNDLE_ERROR_MALFORMED,
-                  _("malformed: row %" G_GINT64_FORMAT ": %s"), seq, local->message);
+                  _("malformed: row %" PRId64 ": %s"), seq, local->message);
     g_ptr_array_add(parsed, airing);
     if (strcmp(station, bundle->station_id) != 0)
       return fail(error, LOA_BUNDLE_ERROR_STATION,
-                  _("row %" G_GINT64_FORMAT " belongs to station '%s', not to '%s'"), seq,
+                  _("row %" PRId64 " belongs to station '%s', not to '%s'"), seq,
                   station, bundle->station_id);
     if (airing->chain_seq != seq)
       return fail(error, LOA_BUNDLE_ERROR_CHAIN,
-                  _("broken chain at row %" G_GINT64_FORMAT ": its content says it is row %"
-                    G_GINT64_FORMAT),
+                  _("broken chain at row %" PRId64 ": its content says it is row %"
+                    PRId64),
                   seq, airing->chain_seq);
     if (airing->chain_version < last_version)
       return fail(error, LOA_BUNDLE_ERROR_CHAIN,
-                  _("broken chain at row %" G_GINT64_FORMAT ": it is in the form '%s', older "
+                  _("broken chain at row %" PRId64 ": it is in the form '%s', older "
                     "than the form '%s' of a row before it"),
                   seq, loa_chain_format(airing->chain_version), loa_chain_format(last_version));
     last_version = airing->chain_version;
@@ -1052,11 +1053,11 @@ loa_bundle_verify_chain(const LoaBundle *bundle, GPtrArray **airings, GError **e
     g_autofree char *hash = loa_chain_hash(canonical, prev);
     if (strcmp(hash, row->hash) != 0)
       return fail(error, LOA_BUNDLE_ERROR_CHAIN,
-                  i == 0 ? _("broken chain at row %" G_GINT64_FORMAT
+                  i == 0 ? _("broken chain at row %" PRId64
                              ": its content, with the head before the bundle, does not give "
                              "its hash (the row was changed, or does not follow the head "
                              "before)")
-                         : _("broken chain at row %" G_GINT64_FORMAT
+                         : _("broken chain at row %" PRId64
                              ": its content, with the previous row's hash, does not give its "
                              "hash (the row was changed, or a row before it was removed or "
                              "reordered)"),
@@ -1075,16 +1076,16 @@ loa_bundle_verify_chain(const LoaBundle *bundle, GPtrArray **airings, GError **e
   /* Rows missing at the end (the walk above names any other gap). */
   if (bundle->row_count != expected || (gint64)rows->len != expected)
     return fail(error, LOA_BUNDLE_ERROR_CHAIN,
-                _("rows missing: the header announces %" G_GINT64_FORMAT " rows (positions %"
-                  G_GINT64_FORMAT "-%" G_GINT64_FORMAT ") but the bundle carries %u"),
+                _("rows missing: the header announces %" PRId64 " rows (positions %"
+                  PRId64 "-%" PRId64 ") but the bundle carries %u"),
                 bundle->row_count, bundle->first_seq, bundle->last_seq, rows->len);
   if (strcmp(prev, bundle->head_after) != 0)
     return fail(error, LOA_BUNDLE_ERROR_CHAIN,
                 rows->len > 0
                   ? _("broken chain: the head after the bundle is not the hash of its last row "
-                      "%" G_GINT64_FORMAT)
+                      "%" PRId64)
                   : _("broken chain: an empty bundle must end at the head it starts from "
-                      "(row %" G_GINT64_FORMAT ")"),
+                      "(row %" PRId64 ")"),
                 bundle->last_seq);
   if (airings != NULL)
     *airings = g_steal_pointer(&parsed);

@@ -5,6 +5,7 @@
 #include "i18n.h"
 #include "loa-cleanup.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -360,11 +361,11 @@ static char *
 position_problem(gint64 expected_seq, gint64 seq)
 {
   return seq > expected_seq
-           ? g_strdup_printf(_("chain position %" G_GINT64_FORMAT " expected, found %"
-                               G_GINT64_FORMAT ": rows are missing before it"),
+           ? g_strdup_printf(_("chain position %" PRId64 " expected, found %"
+                               PRId64 ": rows are missing before it"),
                              expected_seq, seq)
-           : g_strdup_printf(_("chain position %" G_GINT64_FORMAT " expected, found %"
-                               G_GINT64_FORMAT ": rows are out of order"),
+           : g_strdup_printf(_("chain position %" PRId64 " expected, found %"
+                               PRId64 ": rows are out of order"),
                              expected_seq, seq);
 }
 
@@ -720,7 +721,7 @@ anchor_hash(sqlite3 *db, gint64 seq, char out[65], LoaChainReport *report, GErro
   if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
     report->bad_id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
     report->bad_seq = seq;
-    report->problem = g_strdup_printf(_("chain position %" G_GINT64_FORMAT " has no row with a "
+    report->problem = g_strdup_printf(_("chain position %" PRId64 " has no row with a "
                                         "hash: rows are missing"),
                                       seq);
     report->head = g_strdup(LOA_CHAIN_GENESIS);

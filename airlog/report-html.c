@@ -6,6 +6,7 @@
 #include "i18n.h"
 #include "loa-time.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 /* Bar colours by quota, dark enough to read on paper and apart in grey. */
@@ -170,14 +171,14 @@ append_result(const LoaReport *report, GString *out)
                   _("The report was made without walking the log's hash chain."));
   else if (report->log.problem == NULL) {
     g_autofree char *rows = g_strdup_printf(
-      g_dngettext(LOA_GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " completed airing is in the chain.",
-                  "%" G_GINT64_FORMAT " completed airings are in the chain.",
+      g_dngettext(LOA_GETTEXT_PACKAGE, "%" PRId64 " completed airing is in the chain.",
+                  "%" PRId64 " completed airings are in the chain.",
                   (gulong)report->log.rows),
       report->log.rows);
     g_autofree char *from =
       report->log_from_seq <= 1
         ? g_strdup("")
-        : g_strdup_printf(_("Walked from chain row %" G_GINT64_FORMAT
+        : g_strdup_printf(_("Walked from chain row %" PRId64
                             ", the period's first, to the head."),
                           report->log_from_seq);
     append_markup(out,
@@ -185,8 +186,8 @@ append_result(const LoaReport *report, GString *out)
                   _("As-run log verified:"), rows, from, _("Chain head:"),
                   report->log.head != NULL ? report->log.head : "");
   } else {
-    g_autofree char *where = g_strdup_printf(_("at airing #%" G_GINT64_FORMAT
-                                               " (chain row %" G_GINT64_FORMAT "):"),
+    g_autofree char *where = g_strdup_printf(_("at airing #%" PRId64
+                                               " (chain row %" PRId64 "):"),
                                              report->log.bad_id, report->log.bad_seq);
     append_markup(out, "<div class=\"box bad\"><strong>%s</strong> %s %s</div>\n",
                   _("As-run log DOES NOT VERIFY"), where, report->log.problem);
@@ -285,7 +286,7 @@ append_chart(const LoaReport *report, GString *out)
       const char *colour = palette[q % G_N_ELEMENTS(palette)];
       double x = bars_x + bar_w * i;
       double h = MAX(plot_h * (double)v->counted / y_max, 1.5);
-      g_autofree char *tip = g_strdup_printf("%s %04d-%02d: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+      g_autofree char *tip = g_strdup_printf("%s %04d-%02d: %" PRId64 "/%" PRId64
                                              " %s",
                                              ((LoaQuotaConfig *)report->quotas->pdata[q])->category,
                                              report->period.year, m, v->counted, v->required,
@@ -300,7 +301,7 @@ append_chart(const LoaReport *report, GString *out)
       const char *label_colour = v->state == LOA_QUOTA_MISSED ? "#b91c1c" : "#111827";
       g_string_append_printf(out,
                              "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\" font-size=\"%d\""
-                             " font-weight=\"%s\" fill=\"%s\">%" G_GINT64_FORMAT "%s</text>\n",
+                             " font-weight=\"%s\" fill=\"%s\">%" PRId64 "%s</text>\n",
                              num(a, x + bar_w / 2), num(b, Y(0) - h - 3), n_months > 6 ? 10 : 12,
                              v->state == LOA_QUOTA_MISSED ? "bold" : "normal", label_colour,
                              v->counted, v->state == LOA_QUOTA_MISSED ? "✗" : "");
@@ -375,10 +376,10 @@ append_count_cells(GString *out, const LoaReportCounts *counts)
 {
   g_autofree char *airtime = loa_report_format_airtime(counts->airtime_ns);
   g_string_append_printf(out,
-                         "<td class=\"n\">%" G_GINT64_FORMAT "</td><td class=\"n\">%" G_GINT64_FORMAT
-                         "</td><td class=\"n\">%" G_GINT64_FORMAT "</td><td class=\"n\">%"
-                         G_GINT64_FORMAT "</td><td class=\"n\">%" G_GINT64_FORMAT
-                         "</td><td class=\"n\">%" G_GINT64_FORMAT "</td><td class=\"n\">%s</td>",
+                         "<td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+                         "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%"
+                         PRId64 "</td><td class=\"n\">%" PRId64
+                         "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%s</td>",
                          counts->airings, counts->status[LOA_REPORT_COMPLETED],
                          counts->status[LOA_REPORT_INTERRUPTED], counts->status[LOA_REPORT_FAILED],
                          counts->status[LOA_REPORT_MISSED], counts->status[LOA_REPORT_ON_AIR],
@@ -458,11 +459,11 @@ loa_report_html_append_quota_table(const LoaReport *report, const LoaReportLine 
         continue;
       }
       const LoaQuotaVerdict *v = &j->verdict;
-      g_autofree char *tip = g_strdup_printf(_("%s, %" G_GINT64_FORMAT " short"),
+      g_autofree char *tip = g_strdup_printf(_("%s, %" PRId64 " short"),
                                              loa_quota_state_label(v->state), v->shortfall);
       append_markup(out, "<td class=\"c %s\" title=\"%s\">", loa_quota_state_key(v->state),
                     v->state == LOA_QUOTA_MET ? loa_quota_state_label(v->state) : tip);
-      g_string_append_printf(out, "%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "%s</td>", v->counted,
+      g_string_append_printf(out, "%" PRId64 "/%" PRId64 "%s</td>", v->counted,
                              v->required,
                              v->state == LOA_QUOTA_MET       ? " ✓"
                              : v->state == LOA_QUOTA_MISSED ? " ✗"

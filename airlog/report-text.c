@@ -6,6 +6,7 @@
 #include "i18n.h"
 #include "loa-time.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@ char *
 loa_report_format_airtime(gint64 ns)
 {
   gint64 s = (ns + LOA_NS_PER_SECOND / 2) / LOA_NS_PER_SECOND;
-  return g_strdup_printf("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int)(s / 60 % 60),
+  return g_strdup_printf("%" PRId64 ":%02d:%02d", s / 3600, (int)(s / 60 % 60),
                          (int)(s % 60));
 }
 
@@ -23,14 +24,14 @@ loa_report_format_airtime(gint64 ns)
 static char *
 format_seconds(gint64 ns)
 {
-  return g_strdup_printf("%" G_GINT64_FORMAT ".%03d", ns / LOA_NS_PER_SECOND,
+  return g_strdup_printf("%" PRId64 ".%03d", ns / LOA_NS_PER_SECOND,
                          (int)(ns % LOA_NS_PER_SECOND / 1000000));
 }
 
 static char *
 format_count(gint64 n)
 {
-  return g_strdup_printf("%" G_GINT64_FORMAT, n);
+  return g_strdup_printf("%" PRId64, n);
 }
 
 /* The line column for the whole station: "all" is never a line id. */
@@ -207,7 +208,7 @@ quotas_pivot(const LoaReport *report)
         const LoaQuotaVerdict *v = &judgement->verdict;
         guint column = judgement->month != 0 ? 2 + (guint)(judgement->month - first) : year_column;
         loa_table_take(table, column,
-                       g_strdup_printf("%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "%s", v->counted,
+                       g_strdup_printf("%" PRId64 "/%" PRId64 "%s", v->counted,
                                        v->required, state_mark(v->state)));
         worst = MAX(worst, v->state);
         shortfall += v->shortfall;
@@ -217,11 +218,11 @@ quotas_pivot(const LoaReport *report)
         loa_table_set(table, result_column, loa_quota_state_label(worst));
       else if (worst == LOA_QUOTA_MISSED && missed > 1)
         loa_table_take(table, result_column,
-                       g_strdup_printf(_("missed %u times, %" G_GINT64_FORMAT " short"), missed,
+                       g_strdup_printf(_("missed %u times, %" PRId64 " short"), missed,
                                        shortfall));
       else
         loa_table_take(table, result_column,
-                       g_strdup_printf(_("%s, %" G_GINT64_FORMAT " short"),
+                       g_strdup_printf(_("%s, %" PRId64 " short"),
                                        loa_quota_state_label(worst), shortfall));
     }
   }
@@ -234,18 +235,18 @@ append_log_status(const LoaReport *report, GString *out)
   if (!report->log_checked)
     g_string_append(out, _("As-run log: not verified (--no-verify)\n"));
   else if (report->log.problem == NULL && report->log_from_seq <= 1)
-    g_string_append_printf(out, _("As-run log: verified, %" G_GINT64_FORMAT
+    g_string_append_printf(out, _("As-run log: verified, %" PRId64
                                   " completed airings in the chain, head %s\n"),
                            report->log.rows, report->log.head);
   else if (report->log.problem == NULL)
-    g_string_append_printf(out, _("As-run log: verified from chain row %" G_GINT64_FORMAT
-                                  " (the period's first) to the head: %" G_GINT64_FORMAT
+    g_string_append_printf(out, _("As-run log: verified from chain row %" PRId64
+                                  " (the period's first) to the head: %" PRId64
                                   " completed airings, head %s; rows before it were not walked "
                                   "('loa log verify' walks them all)\n"),
                            report->log_from_seq, report->log.rows, report->log.head);
   else
-    g_string_append_printf(out, _("As-run log: DOES NOT VERIFY at airing #%" G_GINT64_FORMAT
-                                  " (chain row %" G_GINT64_FORMAT "): %s\n"),
+    g_string_append_printf(out, _("As-run log: DOES NOT VERIFY at airing #%" PRId64
+                                  " (chain row %" PRId64 "): %s\n"),
                            report->log.bad_id, report->log.bad_seq, report->log.problem);
 }
 
@@ -315,12 +316,12 @@ static void
 json_counts(GString *out, const LoaReportCounts *counts)
 {
   g_autofree char *airtime = format_seconds(counts->airtime_ns);
-  g_string_append_printf(out, "\"airings\": %" G_GINT64_FORMAT, counts->airings);
+  g_string_append_printf(out, "\"airings\": %" PRId64, counts->airings);
   for (int s = 0; s < LOA_REPORT_N_STATUSES; s++) {
     g_string_append(out, ", ");
     g_autofree char *key = g_strdelimit(g_strdup(loa_report_status_key(s)), "-", '_');
     loa_json_append_string(out, key);
-    g_string_append_printf(out, ": %" G_GINT64_FORMAT, counts->status[s]);
+    g_string_append_printf(out, ": %" PRId64, counts->status[s]);
   }
   g_string_append_printf(out, ", \"airtime_seconds\": %s", airtime);
 }
@@ -361,9 +362,9 @@ json_line(const LoaReport *report, const LoaReportLine *line, GString *out)
     g_string_append(out, j == 0 ? "\n        {" : ",\n        {");
     g_string_append_printf(out, "\"quota\": %u, \"period\": ", judgement->quota);
     loa_json_append_string(out, period);
-    g_string_append_printf(out, ", \"month\": %d, \"required\": %" G_GINT64_FORMAT
-                                ", \"counted\": %" G_GINT64_FORMAT ", \"result\": \"%s\""
-                                ", \"shortfall\": %" G_GINT64_FORMAT "}",
+    g_string_append_printf(out, ", \"month\": %d, \"required\": %" PRId64
+                                ", \"counted\": %" PRId64 ", \"result\": \"%s\""
+                                ", \"shortfall\": %" PRId64 "}",
                            judgement->month, v->required, v->counted,
                            loa_quota_state_key(v->state), v->shortfall);
   }
@@ -397,13 +398,13 @@ append_json(const LoaReport *report, GString *out)
     g_string_append(out, "{\"checked\": false}");
   else {
     g_string_append_printf(out, "{\"checked\": true, \"verified\": %s, \"from_seq\": %"
-                                G_GINT64_FORMAT ", \"rows\": %" G_GINT64_FORMAT ", \"head\": ",
+                                PRId64 ", \"rows\": %" PRId64 ", \"head\": ",
                            report->log.problem == NULL ? "true" : "false", report->log_from_seq,
                            report->log.rows);
     loa_json_append_string(out, report->log.head != NULL ? report->log.head : "");
     if (report->log.problem != NULL) {
-      g_string_append_printf(out, ", \"bad_id\": %" G_GINT64_FORMAT ", \"bad_seq\": %"
-                                  G_GINT64_FORMAT ", \"problem\": ",
+      g_string_append_printf(out, ", \"bad_id\": %" PRId64 ", \"bad_seq\": %"
+                                  PRId64 ", \"problem\": ",
                              report->log.bad_id, report->log.bad_seq);
       loa_json_append_string(out, report->log.problem);
     }

@@ -6,6 +6,7 @@
 #include "i18n.h"
 #include "loa-cleanup.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -472,7 +473,7 @@ format_utc(gint64 ns)
   if (time == NULL)
     return g_strdup("?");
   g_autofree char *date = g_date_time_format(time, "%Y-%m-%dT%H:%M:%S");
-  return g_strdup_printf("%s.%09" G_GINT64_FORMAT "Z", date, fraction);
+  return g_strdup_printf("%s.%09" PRId64 "Z", date, fraction);
 }
 
 /* The reverse of format_utc; only what format_utc writes is accepted. */

@@ -3,6 +3,7 @@
 
 #include "i18n.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 /* Structure checks. Each walks the file in memory and returns NULL if it
@@ -207,8 +208,8 @@ loa_framing_check_mpeg_audio(const guint8 *data, gsize size)
 end:
   /* LAME counts the audio frames only, other writers the header frame too. */
   if (declared >= 0 && declared != frames && declared != frames - 1)
-    return g_strdup_printf(_("truncated: the MP3 header declares %" G_GINT64_FORMAT
-                             " frames but the file holds %" G_GINT64_FORMAT),
+    return g_strdup_printf(_("truncated: the MP3 header declares %" PRId64
+                             " frames but the file holds %" PRId64),
                            declared, frames);
   return NULL;
 }

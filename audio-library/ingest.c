@@ -24,6 +24,7 @@
 #include "i18n.h"
 #include "loa-time.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -917,7 +918,7 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
 
   if (!commit_spot(db, path, library_dir, &copy, spot, error))
     return NULL;
-  g_debug("spot %s added from %s (%s, %d Hz, %d ch, %" G_GINT64_FORMAT " frames)", spot->id,
+  g_debug("spot %s added from %s (%s, %d Hz, %d ch, %" PRId64 " frames)", spot->id,
           spot->original_name, spot->codec, spot->sample_rate, spot->channels, spot->frames);
   return g_steal_pointer(&spot);
 }

@@ -21,6 +21,7 @@
 #include "loa-time.h"
 #include "station-key.h"
 
+#include <inttypes.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,7 +222,7 @@ main(int argc, char **argv)
   sqlite3_exec(db, "INSERT INTO station VALUES ('" STATION "', 'Bench', 0)", NULL, NULL, NULL);
   gint64 start = g_get_monotonic_time();
   gint64 rows = build(db, tz, months);
-  printf("built %" G_GINT64_FORMAT " chained rows (%d months) in %.1f s\n", rows, months,
+  printf("built %" PRId64 " chained rows (%d months) in %.1f s\n", rows, months,
          seconds_since(start));
   LoaChainReport report = { 0 };
   if (!loa_chain_verify(db, &report, &error) || report.problem != NULL)
@@ -270,7 +271,7 @@ main(int argc, char **argv)
   }
   GStatBuf st = { 0 };
   g_stat(bundle_path, &st);
-  printf("library: export of %" G_GINT64_FORMAT " rows: median %.3f s; import: median %.3f s "
+  printf("library: export of %" PRId64 " rows: median %.3f s; import: median %.3f s "
          "(bundle %.1f MB; goal < 1 s each)\n",
          exported, median(export_times, runs), median(import_times, runs),
          (double)st.st_size / 1e6);

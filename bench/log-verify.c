@@ -12,6 +12,7 @@
 #include "db.h"
 #include "loa-time.h"
 
+#include <inttypes.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 
@@ -122,7 +123,7 @@ main(int argc, char **argv)
     }
     double seconds = (double)(g_get_monotonic_time() - start) / 1e6;
     rates[run] = (double)report.rows / seconds;
-    printf("run %d: %" G_GINT64_FORMAT " rows in %.3f s = %.0f rows/s\n", run + 1, report.rows,
+    printf("run %d: %" PRId64 " rows in %.3f s = %.0f rows/s\n", run + 1, report.rows,
            seconds, rates[run]);
     loa_chain_report_clear(&report);
   }

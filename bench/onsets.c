@@ -18,6 +18,7 @@
  * from it (give the scheduled time zero to get offsets from it).
  *
  *   loa-bench-onsets [--high F] [--quiet F] [--no-stamp] [--origin NS] FILE.wav */
+#include <inttypes.h>
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
@@ -184,7 +185,7 @@ main(int argc, char **argv)
       }
       if (level >= high) {
         if (below_high >= hold) {
-          printf("onset\t%" G_GUINT64_FORMAT "\t%" G_GINT64_FORMAT "\t%" G_GUINT64_FORMAT "\n",
+          printf("onset\t%" G_GUINT64_FORMAT "\t%" PRId64 "\t%" G_GUINT64_FORMAT "\n",
                  frame, frame_time(t0, wav.rate, frame, origin),
                  quiet_run);
           onsets++;
@@ -197,7 +198,7 @@ main(int argc, char **argv)
         quiet_run++;
         if (sounding && quiet_run == hold) {
           guint64 end = frame + 1 - hold;
-          printf("end\t%" G_GUINT64_FORMAT "\t%" G_GINT64_FORMAT "\n", end,
+          printf("end\t%" G_GUINT64_FORMAT "\t%" PRId64 "\n", end,
                  frame_time(t0, wav.rate, end, origin));
           ends++;
           sounding = FALSE;
@@ -209,11 +210,11 @@ main(int argc, char **argv)
     }
   }
   if (sounding) {
-    printf("end\t%" G_GUINT64_FORMAT "\t%" G_GINT64_FORMAT "\n", total - quiet_run,
+    printf("end\t%" G_GUINT64_FORMAT "\t%" PRId64 "\n", total - quiet_run,
            frame_time(t0, wav.rate, total - quiet_run, origin));
     ends++;
   }
-  printf("info\trate=%d\tchannels=%d\tbits=%d\tframes=%" G_GUINT64_FORMAT "\tt0_realtime_ns=%" G_GINT64_FORMAT
+  printf("info\trate=%d\tchannels=%d\tbits=%d\tframes=%" G_GUINT64_FORMAT "\tt0_realtime_ns=%" PRId64
          "\tonsets=%" G_GUINT64_FORMAT "\tends=%" G_GUINT64_FORMAT "\n",
          wav.rate, wav.channels, wav.bits, total, t0, onsets, ends);
   fclose(in);

@@ -11,6 +11,7 @@
 #include "station-key.h"
 #include "table.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -284,15 +285,15 @@ audit_import(LoaContext *ctx, int argc, char **argv)
       refused++;
     } else {
       g_autofree char *rows = g_strdup_printf(
-        dngettext(LOA_GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " row", "%" G_GINT64_FORMAT " rows",
+        dngettext(LOA_GETTEXT_PACKAGE, "%" PRId64 " row", "%" PRId64 " rows",
                   (unsigned long)result.rows),
         result.rows);
       printf(_("Imported %s: station '%s', %s, %s"), candidate->path, bundle->station_id,
              bundle->period, rows);
       if (result.rows > 0)
-        printf(_(" (chain rows %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT ")"), bundle->first_seq,
+        printf(_(" (chain rows %" PRId64 "-%" PRId64 ")"), bundle->first_seq,
                bundle->last_seq);
-      printf(_(", bundle #%" G_GINT64_FORMAT "\n"), result.bundle_id);
+      printf(_(", bundle #%" PRId64 "\n"), result.bundle_id);
       if (result.warning != NULL)
         printf(_("  warning: %s\n"), result.warning);
       imported++;
@@ -365,12 +366,12 @@ audit_list(LoaContext *ctx, int argc, char **argv)
     loa_table_set(table, COL_FINGERPRINT, e->fingerprint);
     if (e->bundle_id == 0)
       continue;
-    loa_table_take(table, COL_BUNDLE, g_strdup_printf("%" G_GINT64_FORMAT, e->bundle_id));
+    loa_table_take(table, COL_BUNDLE, g_strdup_printf("%" PRId64, e->bundle_id));
     loa_table_set(table, COL_PERIOD, e->period);
-    loa_table_take(table, COL_ROWS, g_strdup_printf("%" G_GINT64_FORMAT, e->rows));
+    loa_table_take(table, COL_ROWS, g_strdup_printf("%" PRId64, e->rows));
     if (e->rows > 0) {
-      loa_table_take(table, COL_FIRST, g_strdup_printf("%" G_GINT64_FORMAT, e->first_seq));
-      loa_table_take(table, COL_LAST, g_strdup_printf("%" G_GINT64_FORMAT, e->last_seq));
+      loa_table_take(table, COL_FIRST, g_strdup_printf("%" PRId64, e->first_seq));
+      loa_table_take(table, COL_LAST, g_strdup_printf("%" PRId64, e->last_seq));
     }
     loa_table_take(table, COL_HEAD,
                    human ? g_strdup_printf("%.16s", e->head_after) : g_strdup(e->head_after));
@@ -421,11 +422,11 @@ audit_verify(LoaContext *ctx, int argc, char **argv)
     printf(_("audit database DOES NOT VERIFY: %s\n"), result.problem);
     return loa_command_finish_output(LOA_EXIT_PROBLEM);
   }
-  printf(_("audit database verified: %" G_GINT64_FORMAT " stations, %" G_GINT64_FORMAT
-           " bundles, %" G_GINT64_FORMAT " rows\n"),
+  printf(_("audit database verified: %" PRId64 " stations, %" PRId64
+           " bundles, %" PRId64 " rows\n"),
          result.stations, result.bundles, result.rows);
   if (result.unsigned_bundles > 0)
-    printf(_("note: %" G_GINT64_FORMAT " bundles were imported before their files were kept: "
+    printf(_("note: %" PRId64 " bundles were imported before their files were kept: "
              "their chains were checked, their signatures could not be checked again\n"),
            result.unsigned_bundles);
   return loa_command_finish_output(LOA_EXIT_OK);

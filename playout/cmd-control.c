@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "table.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,7 +70,7 @@ loa_command_format_duration(gint64 ms)
     ms = 0;
   gint64 seconds = (ms + 500) / 1000;
   if (seconds >= 3600)
-    return g_strdup_printf("%" G_GINT64_FORMAT ":%02d:%02d", seconds / 3600,
+    return g_strdup_printf("%" PRId64 ":%02d:%02d", seconds / 3600,
                            (int)(seconds / 60 % 60), (int)(seconds % 60));
   return g_strdup_printf("%d:%02d", (int)(seconds / 60), (int)(seconds % 60));
 }

@@ -7,6 +7,7 @@
 #include "loa-time.h"
 #include "station-key.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +143,7 @@ loa_cmd_log_export(LoaContext *ctx, int argc, char **argv)
   printf(_("Wrote %s\n  station:     %s (%s)\n  period:      %s\n"), path, bundle->station_id,
          bundle->station_name, bundle->period);
   if (bundle->rows->len > 0)
-    printf(_("  rows:        %u (chain rows %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT ")\n"),
+    printf(_("  rows:        %u (chain rows %" PRId64 "-%" PRId64 ")\n"),
            bundle->rows->len, bundle->first_seq, bundle->last_seq);
   else
     printf(_("  rows:        0 (no airing completed in this period)\n"));

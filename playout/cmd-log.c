@@ -7,6 +7,7 @@
 #include "loa-time.h"
 #include "table.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 enum {
@@ -70,15 +71,15 @@ log_verify(LoaContext *ctx, int argc, char **argv)
   }
   if (report.problem != NULL) {
     if (report.bad_seq > 0)
-      printf(_("as-run log BROKEN at row %" G_GINT64_FORMAT " (chain position %" G_GINT64_FORMAT
-               "): %s\n%" G_GINT64_FORMAT " rows before it verified\n"),
+      printf(_("as-run log BROKEN at row %" PRId64 " (chain position %" PRId64
+               "): %s\n%" PRId64 " rows before it verified\n"),
              report.bad_id, report.bad_seq, report.problem, report.rows);
     else
-      printf(_("as-run log BROKEN at row %" G_GINT64_FORMAT ": %s\n"), report.bad_id,
+      printf(_("as-run log BROKEN at row %" PRId64 ": %s\n"), report.bad_id,
              report.problem);
     return loa_command_finish_output(LOA_EXIT_PROBLEM);
   }
-  printf(_("as-run log verified: %" G_GINT64_FORMAT " rows, chain head %s\n"), report.rows,
+  printf(_("as-run log verified: %" PRId64 " rows, chain head %s\n"), report.rows,
          report.head);
   return loa_command_finish_output(LOA_EXIT_OK);
 }
@@ -143,7 +144,7 @@ loa_cmd_log(LoaContext *ctx, int argc, char **argv)
     gboolean human = format == LOA_TABLE_FORMAT_TABLE;
     char *(*format_time)(GTimeZone *, gint64) = human ? loa_time_format_local : loa_time_format_iso;
     loa_table_add_row(table);
-    loa_table_take(table, COL_ID, g_strdup_printf("%" G_GINT64_FORMAT, a->id));
+    loa_table_take(table, COL_ID, g_strdup_printf("%" PRId64, a->id));
     loa_table_set(table, COL_LINE, a->line);
     loa_table_set(table, COL_SPOT, a->spot_id);
     loa_table_set(table, COL_TITLE, a->title);
@@ -158,7 +159,7 @@ loa_cmd_log(LoaContext *ctx, int argc, char **argv)
       loa_table_take(table, COL_DURATION,
                      g_strdup_printf("%.3f", (double)(a->ended_at - a->started_at) / 1e9));
     }
-    loa_table_take(table, COL_SAMPLES, g_strdup_printf("%" G_GINT64_FORMAT, a->samples));
+    loa_table_take(table, COL_SAMPLES, g_strdup_printf("%" PRId64, a->samples));
     loa_table_set(table, COL_STATUS, a->status);
     loa_table_set(table, COL_REASON, a->reason);
     loa_table_set(table, COL_SHA256, a->spot_sha256);

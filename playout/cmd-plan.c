@@ -12,6 +12,7 @@
 #include "schedule.h"
 #include "table.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #define DEFAULT_DAYS 7
@@ -152,15 +153,15 @@ plan_quotas(LoaContext *ctx, const LoaSchedule *schedule, const char *month_text
     loa_table_add_row(table);
     loa_table_set(table, QCOL_LINE, entry->line);
     loa_table_set(table, QCOL_QUOTA, quota);
-    loa_table_take(table, QCOL_PLANNED, g_strdup_printf("%" G_GINT64_FORMAT, entry->verdict.counted));
+    loa_table_take(table, QCOL_PLANNED, g_strdup_printf("%" PRId64, entry->verdict.counted));
     loa_table_take(table, QCOL_REQUIRED,
-                   g_strdup_printf("%" G_GINT64_FORMAT, entry->verdict.required));
+                   g_strdup_printf("%" PRId64, entry->verdict.required));
     loa_table_set(table, QCOL_STATE, entry->verdict.state == LOA_QUOTA_MET ? "met" : "short");
     loa_table_take(table, QCOL_SHORTFALL,
-                   g_strdup_printf("%" G_GINT64_FORMAT, entry->verdict.shortfall));
+                   g_strdup_printf("%" PRId64, entry->verdict.shortfall));
     if (entry->verdict.state != LOA_QUOTA_MET) {
       missed++;
-      g_string_append_printf(shortfalls, _("line %s: %s %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+      g_string_append_printf(shortfalls, _("line %s: %s %" PRId64 " of %" PRId64
                                            "\n"),
                              entry->line, quota, entry->verdict.counted, entry->verdict.required);
     }

@@ -11,6 +11,7 @@
 #include "spot.h"
 #include "table.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,7 +194,7 @@ schedule_load(LoaContext *ctx, int argc, char **argv)
   g_autofree char *events =
       g_strdup_printf(dngettext(LOA_GETTEXT_PACKAGE, "%u event", "%u events", checked.n_events),
                       checked.n_events);
-  g_autofree char *number = g_strdup_printf("%" G_GINT64_FORMAT, id);
+  g_autofree char *number = g_strdup_printf("%" PRId64, id);
   printf(_("Loaded %s as schedule #%s (%s, sha256 %s)\n"), path, number, events, sha256);
   return loa_command_finish_output(LOA_EXIT_OK);
 }
@@ -339,7 +340,7 @@ print_json(const LoaStoredSchedule *stored, GTimeZone *tz, const LoaTable *event
   if (array == NULL)
     return FALSE;
   g_autoptr(GString) out = g_string_new(NULL);
-  g_string_append_printf(out, "{\n  \"id\": %" G_GINT64_FORMAT, stored->id);
+  g_string_append_printf(out, "{\n  \"id\": %" PRId64, stored->id);
   json_member(out, "name", stored->name);
   json_member(out, "source_path", stored->source_path);
   json_member(out, "sha256", stored->sha256);
@@ -391,7 +392,7 @@ schedule_show(LoaContext *ctx, int argc, char **argv)
     return LOA_EXIT_PROBLEM;
   }
 
-  g_autofree char *number = g_strdup_printf("%" G_GINT64_FORMAT, stored->id);
+  g_autofree char *number = g_strdup_printf("%" PRId64, stored->id);
   /* Parsed against today's configuration and under its source path, as the
    * daemon does, so the event refs shown are the ones the as-run log gets. */
   g_autoptr(LoaProblems) problems = loa_problems_new();

@@ -10,6 +10,7 @@
 #include "spot.h"
 #include "table.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -42,7 +43,7 @@ static char *
 format_duration_ms(gint64 ns)
 {
   gint64 ms = (ns + 500000) / 1000000;
-  return g_strdup_printf("%" G_GINT64_FORMAT ":%02d.%03d", ms / 60000, (int)(ms / 1000 % 60),
+  return g_strdup_printf("%" PRId64 ":%02d.%03d", ms / 60000, (int)(ms / 1000 % 60),
                          (int)(ms % 1000));
 }
 
@@ -51,7 +52,7 @@ static char *
 format_duration_short(gint64 ns)
 {
   gint64 s = (ns + 500000000) / 1000000000;
-  return g_strdup_printf("%" G_GINT64_FORMAT ":%02d", s / 60, (int)(s % 60));
+  return g_strdup_printf("%" PRId64 ":%02d", s / 60, (int)(s % 60));
 }
 
 /* Seconds with three decimals as a JSON number ("12.345"), newly allocated. */
@@ -59,7 +60,7 @@ static char *
 format_seconds(gint64 ns)
 {
   gint64 ms = (ns + 500000) / 1000000;
-  return g_strdup_printf("%" G_GINT64_FORMAT ".%03d", ms / 1000, (int)(ms % 1000));
+  return g_strdup_printf("%" PRId64 ".%03d", ms / 1000, (int)(ms % 1000));
 }
 
 char *
@@ -286,7 +287,7 @@ add_text(GArray *fields, const char *key, const char *label, const char *value)
 static void
 add_int(GArray *fields, const char *key, const char *label, gint64 value)
 {
-  add_field(fields, key, label, g_strdup_printf("%" G_GINT64_FORMAT, value), NULL, TRUE);
+  add_field(fields, key, label, g_strdup_printf("%" PRId64, value), NULL, TRUE);
 }
 
 /* A level in dB: one decimal; JSON null and empty CSV when not measured. */

@@ -13,6 +13,7 @@
 #include "schedule.h"
 #include "spot.h"
 
+#include <inttypes.h>
 #include <glib-unix.h>
 #include <math.h>
 #include <signal.h>
@@ -674,7 +675,7 @@ static char *
 placement_key(const LoaOccurrence *occurrence, const char *line_id)
 {
   g_autofree char *spots = g_strjoinv(",", occurrence->spots);
-  return g_strdup_printf("%" G_GINT64_FORMAT "|%s|%s", occurrence->start_ns, line_id, spots);
+  return g_strdup_printf("%" PRId64 "|%s|%s", occurrence->start_ns, line_id, spots);
 }
 
 /* Keys of occurrences that started more than a minute ago can go: the
@@ -823,7 +824,7 @@ reload_schedule(LoaDaemon *daemon)
   LoaSchedule *schedule = loa_schedule_parse(stored->source_path, stored->content,
                                              daemon->config, problems);
   if (schedule == NULL) {
-    g_warning(_("schedule #%" G_GINT64_FORMAT " (%s) does not parse with this configuration; "
+    g_warning(_("schedule #%" PRId64 " (%s) does not parse with this configuration; "
                 "keeping the previous one"),
               stored->id, stored->source_path);
     loa_problems_print(problems, stderr);
@@ -836,7 +837,7 @@ reload_schedule(LoaDaemon *daemon)
   daemon->schedule_id = id;
   /* Look at the whole lead window again; what was placed stays placed. */
   daemon->horizon = 0;
-  g_message(_("schedule #%" G_GINT64_FORMAT " in use: %s (%u events)"), id, stored->source_path,
+  g_message(_("schedule #%" PRId64 " in use: %s (%u events)"), id, stored->source_path,
             schedule->events->len);
 }
 

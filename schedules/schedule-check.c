@@ -15,6 +15,7 @@
 
 #include "i18n.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 /* Never expand more than this many days around one written date for a spot
@@ -59,7 +60,7 @@ format_length(gint64 ns)
 {
   gint64 seconds = (ns + LOA_NS_PER_SECOND - 1) / LOA_NS_PER_SECOND;
   if (seconds >= 3600)
-    return g_strdup_printf("%" G_GINT64_FORMAT ":%02d:%02d", seconds / 3600,
+    return g_strdup_printf("%" PRId64 ":%02d:%02d", seconds / 3600,
                            (int)(seconds / 60 % 60), (int)(seconds % 60));
   return g_strdup_printf("%d:%02d", (int)(seconds / 60), (int)(seconds % 60));
 }

@@ -23,6 +23,7 @@
 
 #include "../common/test-util.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 static char *temp_dir;
@@ -66,10 +67,10 @@ add_bundle(const char *station, gint64 from, gint64 until, gint64 first_seq, gin
   g_autofree char *sql = g_strdup_printf(
     "INSERT INTO bundles (id, station_id, station_name, timezone, period, period_from,"
     " period_until, first_seq, last_seq, row_count, head_before, head_after, signature,"
-    " file_sha256, source, warning, imported_at) VALUES (%" G_GINT64_FORMAT ", '%s', '%s',"
-    " 'Asia/Ho_Chi_Minh', 'p', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-    ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", printf('%%064d', %" G_GINT64_FORMAT "),"
-    " printf('%%064d', %" G_GINT64_FORMAT "), 'sig-%" G_GINT64_FORMAT "', '', 'b%" G_GINT64_FORMAT
+    " file_sha256, source, warning, imported_at) VALUES (%" PRId64 ", '%s', '%s',"
+    " 'Asia/Ho_Chi_Minh', 'p', %" PRId64 ", %" PRId64 ", %" PRId64
+    ", %" PRId64 ", %" PRId64 ", printf('%%064d', %" PRId64 "),"
+    " printf('%%064d', %" PRId64 "), 'sig-%" PRId64 "', '', 'b%" PRId64
     ".loa-bundle', '%s', 0)",
     id, station, station, from, until, first_seq, first_seq + n_rows - 1, n_rows, first_seq - 1,
     first_seq + n_rows - 1, id, id, warning);
@@ -89,9 +90,9 @@ add_airings(const char *station, gint64 bundle, gint64 *seq, const char *line, i
       "INSERT INTO airings (station_id, chain_seq, bundle_id, airing_id, line, spot_id,"
       " spot_sha256, title, category, topic, priority, event_ref, scheduled_at, started_at,"
       " ended_at, samples, sample_rate, status, reason, completed_at, prev_hash, hash)"
-      " VALUES ('%s', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", '%s',"
-      " 'S', '', 'Tin', '%s', '%s', 'normal', '', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ","
-      " %" G_GINT64_FORMAT ", 0, 48000, 'completed', '', %" G_GINT64_FORMAT ", '', '')",
+      " VALUES ('%s', %" PRId64 ", %" PRId64 ", %" PRId64 ", '%s',"
+      " 'S', '', 'Tin', '%s', '%s', 'normal', '', %" PRId64 ", %" PRId64 ","
+      " %" PRId64 ", 0, 48000, 'completed', '', %" PRId64 ", '', '')",
       station, *seq, bundle, *seq, line, category, topic, at, at, at + 60 * LOA_NS_PER_SECOND,
       at + 61 * LOA_NS_PER_SECOND);
     exec_ok(sql);

@@ -15,6 +15,7 @@
 
 #include "../common/test-util.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -830,7 +831,7 @@ test_insider_tampering(void)
     LoaBundleRow *row = b->rows->pdata[1];
     g_autofree char *started = g_strdup(strstr(row->canonical, "started_at="));
     *strchr(started, '\n') = '\0';
-    g_autofree char *earlier = g_strdup_printf("started_at=%" G_GINT64_FORMAT,
+    g_autofree char *earlier = g_strdup_printf("started_at=%" PRId64,
                                                g_ascii_strtoll(started + 11, NULL, 10) - 1000000000);
     replace_in_row(b, 1, started, earlier);
     assert_chain_refused(b, key, LOA_BUNDLE_ERROR_CHAIN, "broken chain at row 2");
@@ -926,7 +927,7 @@ test_both_forms(void)
   g_autofree char *sql = g_strdup_printf(
     "INSERT INTO airings (id, line, spot_id, category, topic, scheduled_at, status, created_at,"
     " completed_at, chain_seq, prev_hash, hash, chain_version) VALUES (1, 'an-hoa', 'OLD',"
-    " 'news', 'attt', %" G_GINT64_FORMAT ", 'missed', 0, %" G_GINT64_FORMAT ", 1, '%s', '%s', 1)",
+    " 'news', 'attt', %" PRId64 ", 'missed', 0, %" PRId64 ", 1, '%s', '%s', 1)",
     start, start, LOA_CHAIN_GENESIS, hash);
   g_assert_cmpint(sqlite3_exec(s->db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
   station_air(s, "an-hoa", "Mới", LOA_AIRING_COMPLETED);

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "loa-time.h"
 
+#include <inttypes.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -374,7 +375,7 @@ row_by_id(Station *s, gint64 id)
   for (guint i = 0; i < rows->len; i++)
     if (((LoaAiring *)rows->pdata[i])->id == id)
       return g_ptr_array_steal_index(rows, i);
-  g_error("no row %" G_GINT64_FORMAT, id);
+  g_error("no row %" PRId64, id);
 }
 
 static void
@@ -508,9 +509,9 @@ test_upgrade(void)
     g_autofree char *sql = g_strdup_printf(
       "INSERT INTO airings (id, line, spot_id, title, category, topic, event_ref, scheduled_at,"
       " started_at, ended_at, samples, sample_rate, status, created_at, completed_at,"
-      " chain_seq, prev_hash, hash) VALUES (%" G_GINT64_FORMAT ", 'an-hoa', 'OLD', 'Cũ', 'news',"
-      " 'attt', 's.cfg:1', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-      ", 24, 48000, 'completed', 0, %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", '%s', '%s')",
+      " chain_seq, prev_hash, hash) VALUES (%" PRId64 ", 'an-hoa', 'OLD', 'Cũ', 'news',"
+      " 'attt', 's.cfg:1', %" PRId64 ", %" PRId64 ", %" PRId64
+      ", 24, 48000, 'completed', 0, %" PRId64 ", %" PRId64 ", '%s', '%s')",
       i, a.scheduled_at, a.started_at, a.ended_at, a.completed_at, i, prev, hash);
     g_assert_cmpint(sqlite3_exec(raw, sql, NULL, NULL, NULL), ==, SQLITE_OK);
     g_strlcpy(prev, hash, sizeof prev);

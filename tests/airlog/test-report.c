@@ -15,6 +15,7 @@
 
 #include "../common/test-util.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,7 +268,7 @@ check_counts(const char *where, const LoaReportCounts *counts, char **words)
     } else
       g_error("%s: unknown count '%s'", where, kv[0]);
     if (have != want)
-      g_error("%s: %s is %" G_GINT64_FORMAT ", expected %" G_GINT64_FORMAT, where, kv[0], have, want);
+      g_error("%s: %s is %" PRId64 ", expected %" PRId64, where, kv[0], have, want);
   }
 }
 
@@ -301,7 +302,7 @@ check_quota(const char *where, const LoaReportLine *line, char **words)
     else
       g_error("%s: unknown key '%s'", where, kv[0]);
     if (have != want)
-      g_error("%s: %s is %" G_GINT64_FORMAT ", expected %" G_GINT64_FORMAT, where, kv[0], have, want);
+      g_error("%s: %s is %" PRId64 ", expected %" PRId64, where, kv[0], have, want);
   }
 }
 
@@ -432,7 +433,7 @@ test_log_verifies(void)
   g_assert_cmpstr(report->log.head, ==, head);
   g_autoptr(GString) text = g_string_new(NULL);
   loa_report_append_text(report, LOA_TABLE_FORMAT_TABLE, 0, text);
-  g_autofree char *said = g_strdup_printf("verified from chain row %" G_GINT64_FORMAT,
+  g_autofree char *said = g_strdup_printf("verified from chain row %" PRId64,
                                           report->first_seq);
   g_assert_nonnull(strstr(text->str, said));
   g_assert_true(loa_report_has_problem(report)); /* a quota is missed in February */

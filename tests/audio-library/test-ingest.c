@@ -13,6 +13,7 @@
 
 #include "../common/test-util.h"
 
+#include <inttypes.h>
 #include <gst/gst.h>
 #include <string.h>
 #include <unistd.h>
@@ -360,7 +361,7 @@ test_format(Fixture *fixture, gconstpointer data)
   g_assert_cmpint(spot->channels, ==, format->channels);
   gint64 expected_ns = generated_frames(format) * LOA_NS_PER_SECOND / format->rate;
   gint64 error_ms = (spot->duration_ns - expected_ns) / 1000000;
-  g_test_message("%s: %" G_GINT64_FORMAT " frames, %+" G_GINT64_FORMAT " ms, codec %s, "
+  g_test_message("%s: %" PRId64 " frames, %+" G_GINT64_FORMAT " ms, codec %s, "
                  "container %s",
                  format->name, spot->frames, error_ms, spot->codec, spot->container);
   g_assert_cmpint(ABS(spot->duration_ns - expected_ns), <=, format->tolerance_ms * 1000000);

@@ -20,6 +20,7 @@
 
 #include "../common/test-util.h"
 
+#include <inttypes.h>
 #include <gst/gst.h>
 #include <fcntl.h>
 #include <math.h>
@@ -298,7 +299,7 @@ test_cues(Fixture *fixture, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(LoaSpot) spot = loa_spot_get(fixture->db, added->id, &error);
   g_assert_no_error(error);
-  g_test_message("cue in %" G_GINT64_FORMAT " ns, cue out %" G_GINT64_FORMAT " ns",
+  g_test_message("cue in %" PRId64 " ns, cue out %" PRId64 " ns",
                  spot->cue_in_ns, spot->cue_out_ns);
   /* The sine starts at zero: its first sample above -50 dBFS is a few
    * samples in, well within a millisecond. */

@@ -9,6 +9,7 @@
  * compare it with its own times). --stuck makes that coil acknowledge writes
  * but stay off, like a relay with a burnt coil. --mute accepts connections
  * and requests but never answers, like a board whose firmware hung. */
+#include <inttypes.h>
 #include <errno.h>
 #include <glib.h>
 #include <modbus.h>
@@ -74,7 +75,7 @@ main(int argc, char **argv)
       int function = query[header];
       int coil = (query[header + 1] << 8) | query[header + 2];
       if (function == MODBUS_FC_WRITE_SINGLE_COIL && log != NULL) {
-        fprintf(log, "%" G_GINT64_FORMAT " write %d %d\n", g_get_monotonic_time(), coil,
+        fprintf(log, "%" PRId64 " write %d %d\n", g_get_monotonic_time(), coil,
                 query[header + 3] == 0xff ? 1 : 0);
         fflush(log);
       }

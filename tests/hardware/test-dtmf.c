@@ -6,6 +6,7 @@
 
 #include "../common/test-util.h"
 
+#include <inttypes.h>
 #include <gst/gst.h>
 #include <math.h>
 #include <string.h>
@@ -144,7 +145,7 @@ test_render_decode(void)
       g_assert_cmpint(start[2 * i], ==, 0);
     double margin_db = 0;
     char digit = goertzel_digit(start + 2 * 240, 2, tone - 480, 48000, &margin_db);
-    g_test_message("digit %" G_GINT64_FORMAT ": %c, pair %.1f dB above the other tones", k, digit,
+    g_test_message("digit %" PRId64 ": %c, pair %.1f dB above the other tones", k, digit,
                    margin_db);
     g_assert_cmpint(digit, ==, code[k]);
     g_assert_cmpfloat(margin_db, >, 20.0); /* unwindowed Goertzel leaks about -25 dB */

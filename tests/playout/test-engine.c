@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "loa-time.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -340,7 +341,7 @@ test_cut_in(void)
     if (i + 1 < e)
       max_step = MAX(max_step, step);
   }
-  g_test_message("cut: %" G_GINT64_FORMAT " frames, fade max step %d", cut.frames, max_step);
+  g_test_message("cut: %" PRId64 " frames, fade max step %d", cut.frames, max_step);
   g_assert_cmpint(ABS(g_array_index(samples, gint16, e - fade - 2) - 8000), <=, 2);
   g_assert_cmpint(max_step, <, 20);
   g_assert_cmpint(ABS(g_array_index(samples, gint16, e - 1)), <, 20);

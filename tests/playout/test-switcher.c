@@ -9,6 +9,7 @@
 
 #include "../common/test-util.h"
 
+#include <inttypes.h>
 #include <gio/gio.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -218,7 +219,7 @@ static void
 watch_stop(void)
 {
   g_source_remove(watch.ticker);
-  g_test_message("longest gap between ticks: %" G_GINT64_FORMAT " us", watch.max_gap_us);
+  g_test_message("longest gap between ticks: %" PRId64 " us", watch.max_gap_us);
   g_assert_cmpint(watch.max_gap_us, <, TICK_GAP_US);
   g_clear_pointer(&watch.helds, g_ptr_array_unref);
   g_clear_pointer(&watch.plays, g_ptr_array_unref);
@@ -519,7 +520,7 @@ test_modbus_mute(void)
   /* The main loop went on ticking all along (the gap is checked by watch_stop). */
   g_assert_cmpuint(watch.ticks - ticks, >=, 30);
   gint64 elapsed = held_at(1)->at_us - asked_us;
-  g_test_message("mute board: FAILED after %" G_GINT64_FORMAT " us", elapsed);
+  g_test_message("mute board: FAILED after %" PRId64 " us", elapsed);
   g_assert_cmpint(held_at(1)->status, ==, LOA_SWITCH_STATUS_FAILED);
   g_assert_cmpint(elapsed, >=, 400 * MS);
   g_assert_cmpint(elapsed, <, 500 * MS + 400 * MS);

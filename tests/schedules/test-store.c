@@ -8,6 +8,7 @@
 
 #include "test-util.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 static char *temp_dir;
@@ -86,7 +87,7 @@ test_load_twice(void)
   g_assert_cmpint(query_int(db, "SELECT count(*) FROM schedules"), ==, 2);
   g_assert_cmpint(query_int(db, "SELECT count(*) FROM schedules WHERE active = 1"), ==, 1);
   g_autofree char *sql = g_strdup_printf(
-      "SELECT count(*) FROM schedules WHERE id = %" G_GINT64_FORMAT
+      "SELECT count(*) FROM schedules WHERE id = %" PRId64
       " AND active = 0 AND loaded_by = 'tuan' AND content LIKE 'name = \"Tháng 11\"%%'",
       first);
   g_assert_cmpint(query_int(db, sql), ==, 1);

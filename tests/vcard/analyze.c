@@ -185,7 +185,7 @@ static void emit(seg_state *st, guint64 start, guint64 frames, gint64 value)
 	if (st->quiet)
 		return;
 	if (st->tsv) {
-		printf("%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT "\n",
+		printf("%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%" PRId64 "\t%" PRId64 "\n",
 		       start, frames, value, rt);
 	} else {
 		time_t secs = (time_t)(rt / 1000000000);
@@ -193,7 +193,7 @@ static void emit(seg_state *st, guint64 start, guint64 frames, gint64 value)
 		char buf[32];
 		gmtime_r(&secs, &tm);
 		strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-		printf("%12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %8.3f %11.6f %10" G_GINT64_FORMAT
+		printf("%12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %8.3f %11.6f %10" PRId64
 		       "  %s.%06ldZ\n", start, frames, (double)frames / st->rate,
 		       (double)start / st->rate, value, buf, (long)(rt % 1000000000) / 1000);
 	}
@@ -353,8 +353,8 @@ int main(int argc, char **argv)
 
 	if (summary) {
 		printf("file=%s\nrate=%u\nchannels=%u\nbits=%u\ntotal_frames=%" G_GUINT64_FORMAT
-		       "\nduration_s=%.6f\nxruns=%" G_GINT64_FORMAT "\nframes_received=%" G_GINT64_FORMAT
-		       "\nppm=%g\nt0_realtime_ns=%" G_GINT64_FORMAT "\nruns=%" G_GUINT64_FORMAT
+		       "\nduration_s=%.6f\nxruns=%" PRId64 "\nframes_received=%" PRId64
+		       "\nppm=%g\nt0_realtime_ns=%" PRId64 "\nruns=%" G_GUINT64_FORMAT
 		       "\nsegments=%" G_GUINT64_FORMAT "\nnonsilent_frames=%" G_GUINT64_FORMAT
 		       "\nheader_size_fixed=%d\n",
 		       path, w.rate, w.channels, w.bits, w.frames, (double)w.frames / w.rate, s.xruns,
