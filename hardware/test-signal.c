@@ -119,6 +119,9 @@ loa_test_signal_play(const LoaTestSignal *signal, GError **error)
   }
 
   gboolean ok = FALSE;
+  /* Declared before the first goto: cleanups must never see them uninitialised. */
+  g_autoptr(GstCaps) format = NULL;
+  g_autoptr(GstCaps) card_format = NULL;
   GstElement *pipeline = gst_pipeline_new("hw-test");
   GstElement *convert = make("audioconvert", signal, error);
   GstElement *resample = convert != NULL ? make("audioresample", signal, error) : NULL;
@@ -135,8 +138,8 @@ loa_test_signal_play(const LoaTestSignal *signal, GError **error)
     gst_clear_object(&caps);
     goto done;
   }
-  g_autoptr(GstCaps) format = gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, signal->rate,
-                                                  "channels", G_TYPE_INT, signal->channels, NULL);
+  format = gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, signal->rate, "channels",
+                               G_TYPE_INT, signal->channels, NULL);
   g_object_set(caps, "caps", format, NULL);
   gst_bin_add_many(GST_BIN(pipeline), source, convert, resample, caps, sink, NULL);
   LoaCardLayout layout;
@@ -147,7 +150,7 @@ loa_test_signal_play(const LoaTestSignal *signal, GError **error)
     /* Only the line's channels of the shared card carry the signal. */
     GstElement *place = gst_element_factory_make("audioconvert", NULL);
     GstElement *card = gst_element_factory_make("capsfilter", NULL);
-    g_autoptr(GstCaps) card_format = loa_output_card_caps(&layout, signal->rate);
+    card_format = loa_output_card_caps(&layout, signal->rate);
     g_object_set(card, "caps", card_format, NULL);
     loa_output_set_channel_matrix(place, &layout, signal->card_channels, signal->channels);
     gst_bin_add_many(GST_BIN(pipeline), place, card, NULL);
