@@ -11,6 +11,7 @@
 #include "schedule-store.h"
 #include "spot.h"
 
+#include <math.h>
 #include <unistd.h>
 
 /* Upcoming airings `next` looks for, at most this far ahead. */
@@ -275,8 +276,13 @@ handle_status(JsonObject *request, gpointer user_data, GError **error)
     } else {
       json_builder_add_null_value(builder);
     }
+    /* The output's RMS of its last 100 ms (-inf, digital silence, as -120). */
     json_builder_set_member_name(builder, "level_dbfs");
-    json_builder_add_null_value(builder);
+    if (line->level_at > 0 && line->level_at > now - 2 * LOA_NS_PER_SECOND && !line->failed)
+      json_builder_add_double_value(builder, isfinite(line->level_dbfs)
+                                               ? MAX(line->level_dbfs, -120.0) : -120.0);
+    else
+      json_builder_add_null_value(builder);
     json_builder_end_object(builder);
   }
   json_builder_end_array(builder);

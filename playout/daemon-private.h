@@ -26,6 +26,10 @@ typedef struct {
   char *last_error;             /* what failed then, NULL if nothing did */
   guint retry_source;           /* timeout rebuilding a failed output, 0 if none */
   LoaMonitor *monitor;          /* capture of the line return, NULL if it has none */
+  LoaMonitor *output_meter;     /* dead-air watch on the line's own output level, for lines
+                                 * without a monitor; NULL otherwise */
+  double level_dbfs;            /* the output's last 100 ms RMS level, -inf for silence */
+  gint64 level_at;              /* wall ns of that level, 0 if none yet */
 } Line;
 
 /* One airing with its open log row: the engine's item data while queued.

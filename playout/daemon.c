@@ -77,6 +77,9 @@ on_started(gpointer item_data, gint64 started_at, gpointer user_data)
   if (airing->line->monitor != NULL)
     loa_monitor_begin(airing->line->monitor, airing, started_at,
                       started_at + airing->item.duration_ns);
+  if (airing->line->output_meter != NULL)
+    loa_monitor_begin(airing->line->output_meter, airing, started_at,
+                      started_at + airing->item.duration_ns);
   if (!loa_airlog_set_started(daemon->airlog, airing->airing_id, started_at,
                               loa_engine_rate(airing->line->engine), &error))
     g_warning(_("line '%s': cannot record the start of %s: %s"), airing->line->config->id,
@@ -119,6 +122,10 @@ on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer user_d
   /* What the line's return showed of it (only if it started: else no window). */
   LoaAiringFacts facts = { 0 };
   LoaMonitorResult heard = { 0 };
+  if (airing->line->output_meter != NULL && airing->started_at > 0) {
+    LoaMonitorResult output = { 0 };
+    loa_monitor_end(airing->line->output_meter, airing, &output);
+  }
   if (airing->line->monitor != NULL && airing->started_at > 0) {
     loa_monitor_end(airing->line->monitor, airing, &heard);
     facts.monitor = heard.verdict;
@@ -161,8 +168,10 @@ on_dead_air(const char *line_id, gint64 silent_since_wall_ns, gpointer user_data
   g_free(line->last_error);
   line->last_error = g_strdup_printf(_("dead air on the line's return since %s"), since);
   line->last_error_at = loa_time_now_wall_ns();
-  g_critical(_("line '%s': DEAD AIR: nothing on the line's return since %s while a spot is on "
-               "air"),
+  g_critical(line->monitor != NULL
+               ? _("line '%s': DEAD AIR: nothing on the line's return since %s while a spot is "
+                   "on air")
+               : _("line '%s': DEAD AIR: the output is silent since %s while a spot is on air"),
              line_id, since);
 }
 
@@ -172,8 +181,14 @@ on_dead_air(const char *line_id, gint64 silent_since_wall_ns, gpointer user_data
 static void
 start_monitor(Line *line)
 {
-  if (line->config->monitor == NULL)
+  if (line->config->monitor == NULL) {
+    /* No return to listen to: the output's own level says if a spot that
+     * should sound is silent (a silent file, a muted mixer). */
+    line->output_meter = loa_monitor_new(line->config->id, NULL,
+                                         line->daemon->config->monitor_threshold_db, on_dead_air,
+                                         line->daemon, NULL);
     return;
+  }
   g_autoptr(GError) error = NULL;
   line->monitor = loa_monitor_new(line->config->id, line->config->monitor,
                                   line->daemon->config->monitor_threshold_db, on_dead_air,
@@ -254,10 +269,23 @@ on_started_line(gpointer item_data, gint64 started_at, gpointer user_data)
   on_started(item_data, started_at, line->daemon);
 }
 
+/* The output's level every 100 ms: kept for `loa status`, and fed to the
+ * output's dead-air watch of a line without a monitor. */
+static void
+on_level_line(gint64 start_wall_ns, gint64 duration_ns, double rms_dbfs, gpointer user_data)
+{
+  Line *line = user_data;
+  line->level_dbfs = rms_dbfs;
+  line->level_at = start_wall_ns;
+  if (line->output_meter != NULL)
+    loa_monitor_add_block(line->output_meter, start_wall_ns, duration_ns, rms_dbfs);
+}
+
 static const LoaEngineCallbacks engine_callbacks = {
   .started = on_started_line,
   .finished = on_finished_line,
   .line_failed = on_line_failed,
+  .level = on_level_line,
 };
 
 /* --- the timeline -------------------------------------------------------- */
@@ -1184,6 +1212,7 @@ loa_daemon_free(LoaDaemon *daemon)
     if (line->retry_source != 0)
       g_source_remove(line->retry_source);
     g_clear_pointer(&line->monitor, loa_monitor_free);
+    g_clear_pointer(&line->output_meter, loa_monitor_free);
     loa_engine_free(line->engine);
     g_list_free(line->on_air);
     g_free(line->last_error);

@@ -109,6 +109,7 @@ struct LoaEngineCard {
 struct LoaEngine {
   char *line_id;
   LoaEngineCard *card;        /* the shared card, NULL when the line has its own output */
+  GstElement *meter;          /* the line's level element (owned by the container) */
   GstBin *container;          /* holds the line's elements and its branches: the pipeline,
                                * or the line's bin inside the card's pipeline */
   int rate;
@@ -1072,6 +1073,33 @@ fail_line(LoaEngine *engine, const char *reason)
     engine->callbacks.line_failed(reason, engine->user_data);
 }
 
+/* A level message of the line's meter: its loudest channel's RMS, handed to
+ * the level callback with the wall time the samples leave the sink. */
+static gboolean
+line_level(LoaEngine *engine, GstMessage *message)
+{
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT ||
+      GST_MESSAGE_SRC(message) != GST_OBJECT(engine->meter))
+    return FALSE;
+  const GstStructure *s = gst_message_get_structure(message);
+  if (!gst_structure_has_name(s, "level") || engine->callbacks.level == NULL || !engine->running)
+    return TRUE;
+  GstClockTime running_time = 0, duration = 0;
+  const GValue *rms = gst_structure_get_value(s, "rms");
+  if (!gst_structure_get_clock_time(s, "running-time", &running_time) ||
+      !gst_structure_get_clock_time(s, "duration", &duration) || rms == NULL)
+    return TRUE;
+  double loudest = -INFINITY;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS /* GValueArray is what level posts */
+  GValueArray *values = g_value_get_boxed(rms);
+  for (guint i = 0; values != NULL && i < values->n_values; i++)
+    loudest = MAX(loudest, g_value_get_double(g_value_array_get_nth(values, i)));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  engine->callbacks.level(running_time_to_wall(engine, running_time), (gint64)duration, loudest,
+                          engine->user_data);
+  return TRUE;
+}
+
 /* An error from inside one line's part of a pipeline (its branches or its own
  * elements): a branch fails alone; the line's own elements fail the line. */
 static void
@@ -1091,6 +1119,8 @@ on_bus_message(GstBus *bus, GstMessage *message, gpointer user_data)
 {
   LoaEngine *engine = user_data;
 
+  if (line_level(engine, message))
+    return G_SOURCE_CONTINUE;
   switch (GST_MESSAGE_TYPE(message)) {
   case GST_MESSAGE_ERROR: {
     g_autoptr(GError) error = NULL;
@@ -1123,6 +1153,9 @@ static gboolean
 on_card_message(GstBus *bus, GstMessage *message, gpointer user_data)
 {
   LoaEngineCard *card = user_data;
+  for (guint i = 0; i < card->engines->len; i++)
+    if (line_level(card->engines->pdata[i], message))
+      return G_SOURCE_CONTINUE;
   if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR)
     return G_SOURCE_CONTINUE;
   g_autoptr(GError) error = NULL;
@@ -1191,7 +1224,8 @@ build_line(LoaEngine *engine, GError **error)
   engine->mixer = make_element("audiomixer", "mixer", engine->line_id, error);
   GstElement *mixer_caps = make_element("capsfilter", NULL, engine->line_id, error);
   GstElement *volume = make_element("volume", "volume", engine->line_id, error);
-  GstElement *elements[] = { silence, silence_caps, engine->mixer, mixer_caps, volume };
+  GstElement *meter = make_element("level", "meter", engine->line_id, error);
+  GstElement *elements[] = { silence, silence_caps, engine->mixer, mixer_caps, volume, meter };
   gboolean missing = FALSE;
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
     missing |= elements[i] == NULL;
@@ -1213,7 +1247,10 @@ build_line(LoaEngine *engine, GError **error)
                (guint64)MIXER_BUFFER, NULL);
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
     gst_bin_add(engine->container, elements[i]);
-  if (!gst_element_link_many(silence, silence_caps, engine->mixer, mixer_caps, volume, NULL)) {
+  /* The output's level for dead-air detection and `loa status`. */
+  g_object_set(meter, "interval", (guint64)(100 * GST_MSECOND), "post-messages", TRUE, NULL);
+  if (!gst_element_link_many(silence, silence_caps, engine->mixer, mixer_caps, volume, meter,
+                             NULL)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': cannot link the line pipeline"), engine->line_id);
     return NULL;
@@ -1221,7 +1258,8 @@ build_line(LoaEngine *engine, GError **error)
   g_autoptr(GstPad) mixer_src = gst_element_get_static_pad(engine->mixer, "src");
   gst_pad_add_probe(mixer_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                     mixer_output_probe, engine, NULL);
-  return volume;
+  engine->meter = meter;
+  return meter;
 }
 
 /* The monotonic system clock: placement never moves with wall-clock steps,
@@ -1250,8 +1288,8 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
     loa_engine_free(engine);
     return NULL;
   }
-  GstElement *volume = build_line(engine, error);
-  GstElement *convert = volume != NULL ? make_element("audioconvert", NULL, line->id, error) : NULL;
+  GstElement *line_out = build_line(engine, error);
+  GstElement *convert = line_out != NULL ? make_element("audioconvert", NULL, line->id, error) : NULL;
   GstElement *resample = convert != NULL ? make_element("audioresample", NULL, line->id, error)
                                          : NULL;
   if (resample == NULL) {
@@ -1261,7 +1299,7 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
     return NULL;
   }
   gst_bin_add_many(engine->container, convert, resample, sink, NULL);
-  if (!gst_element_link_many(volume, convert, resample, sink, NULL)) {
+  if (!gst_element_link_many(line_out, convert, resample, sink, NULL)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': cannot link the line pipeline"), line->id);
     loa_engine_free(engine);
@@ -1368,8 +1406,8 @@ loa_engine_new_on_card(LoaEngineCard *card, const LoaLineConfig *line, const Loa
   gst_bin_add(GST_BIN(card->pipeline), GST_ELEMENT(engine->container));
   g_ptr_array_add(card->engines, engine);
 
-  GstElement *volume = build_line(engine, error);
-  GstElement *place = volume != NULL ? make_element("audioconvert", NULL, line->id, error) : NULL;
+  GstElement *line_out = build_line(engine, error);
+  GstElement *place = line_out != NULL ? make_element("audioconvert", NULL, line->id, error) : NULL;
   GstElement *filter = place != NULL ? make_element("capsfilter", NULL, line->id, error) : NULL;
   if (filter == NULL) {
     gst_clear_object(&place);
@@ -1385,7 +1423,7 @@ loa_engine_new_on_card(LoaEngineCard *card, const LoaLineConfig *line, const Loa
   GstPad *ghost = gst_ghost_pad_new("src", filter_src);
   gst_element_add_pad(GST_ELEMENT(engine->container), ghost);
   g_autoptr(GstPad) card_pad = gst_element_request_pad_simple(card->mixer, "sink_%u");
-  if (!gst_element_link_many(volume, place, filter, NULL) || card_pad == NULL ||
+  if (!gst_element_link_many(line_out, place, filter, NULL) || card_pad == NULL ||
       GST_PAD_LINK_FAILED(gst_pad_link(ghost, card_pad))) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': cannot connect it to card %s"), line->id, card->output);

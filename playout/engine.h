@@ -49,6 +49,10 @@ typedef struct {
   /* The line itself failed (device lost, element error); items are finished
    * as failed or interrupted before this is called. */
   void (*line_failed)(const char *reason, gpointer user_data);
+  /* The line's output level, every 100 ms: RMS (dBFS, loudest channel; -inf
+   * for digital silence) of [start_wall_ns, start_wall_ns + duration_ns), the
+   * wall time those samples leave the sink. May be NULL. */
+  void (*level)(gint64 start_wall_ns, gint64 duration_ns, double rms_dbfs, gpointer user_data);
 } LoaEngineCallbacks;
 
 /* One spot to air: a file and the caller's handle for it. */
