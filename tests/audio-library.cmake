@@ -19,3 +19,11 @@ add_test(NAME audio-library.review
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/audio-library/test-review.sh $<TARGET_FILE:loa>)
 set_tests_properties(audio-library.library audio-library.review PROPERTIES
   TIMEOUT 120 SKIP_RETURN_CODE 77 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
+
+# Real-world inputs through `loa spot add`: a 6-hour file, video files, an
+# image, odd rates and channel counts, a name with quotes.
+add_test(NAME audio-library.inputs
+  COMMAND ${CMAKE_COMMAND} -E env LOA=$<TARGET_FILE:loa> DCWAV=$<TARGET_FILE:loa-test-dcwav>
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/audio-library/test-inputs.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/audio-library-inputs)
+set_tests_properties(audio-library.inputs PROPERTIES TIMEOUT 600)
