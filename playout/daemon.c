@@ -15,6 +15,7 @@
 
 #include <inttypes.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <signal.h>
 
@@ -897,12 +898,20 @@ on_quit_signal(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The configuration file's size and mtime, to tell whether it changed. */
+static char *
+config_stamp(const LoaConfig *config)
+{
+  GStatBuf st;
+  if (config->path == NULL || g_stat(config->path, &st) != 0)
+    return g_strdup("");
+  return g_strdup_printf("%lld:%lld", (long long)st.st_size, (long long)st.st_mtime);
+}
+
 static gboolean
 on_reload_signal(gpointer user_data)
 {
-  LoaDaemon *daemon = user_data;
-  daemon->reload_requested = TRUE;
-  on_tick(daemon);
+  loa_daemon_reload(user_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1027,6 +1036,7 @@ loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns, GError **error)
   g_clear_error(error);
 
   daemon->started_at = loa_time_now_wall_ns();
+  daemon->config_stamp = config_stamp(daemon->config);
   g_autoptr(GError) switch_error = NULL;
   daemon->switcher = loa_switcher_new(daemon->config, NULL, on_switch_play, daemon, &switch_error);
   if (daemon->switcher == NULL)
@@ -1195,11 +1205,21 @@ loa_daemon_cut_line(LoaDaemon *daemon, Line *line, const char *reason, gboolean 
   return cancelled;
 }
 
+/* Re-reads the schedule at once. Lines, outputs and switches are built from
+ * the configuration at start, so a changed configuration file is reported
+ * (it takes a restart) rather than half applied under what is on air. */
 void
 loa_daemon_reload(LoaDaemon *daemon)
 {
+  loa_notify_reloading();
   daemon->reload_requested = TRUE;
   on_tick(daemon);
+  g_autofree char *stamp = config_stamp(daemon->config);
+  if (daemon->config_stamp != NULL && g_strcmp0(stamp, daemon->config_stamp) != 0)
+    g_warning(_("%s changed since Loa started: the schedule was read again, but the "
+                "configuration takes a restart (systemctl restart loa)"),
+              daemon->config->path);
+  loa_notify_ready();
 }
 
 void
@@ -1222,6 +1242,7 @@ loa_daemon_free(LoaDaemon *daemon)
   g_ptr_array_unref(daemon->cards); /* after their engines */
   g_ptr_array_unref(daemon->card_outputs);
   g_hash_table_destroy(daemon->placed);
+  g_free(daemon->config_stamp);
   if (daemon->schedule != NULL)
     loa_schedule_free(daemon->schedule);
   loa_airlog_free(daemon->airlog);

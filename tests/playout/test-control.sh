@@ -54,7 +54,9 @@ L play URGENT --zone ca-hai > /dev/null 2>&1 || bad "play priority on a zone"
 sleep 0.5
 expect "skip b" 0 'LONG' L skip b
 sleep 2
-# SIGHUP while nothing is cut: the schedule is re-read, the daemon goes on.
+# SIGHUP while nothing is cut: the schedule is re-read, the daemon goes on;
+# a configuration changed meanwhile is reported (it takes a restart).
+echo "# edited by the operator" >> loa.cfg
 kill -HUP $pid
 sleep 1
 expect "reload over the socket" 0 'lich-thu' L reload
@@ -77,5 +79,7 @@ grep -q '^[0-9]* b URGENT priority completed' rows && ok "priority play on the z
 # At start, on SIGHUP and on the reload command.
 [ "$(grep -c 'schedule #1 in use' run.log)" -eq 3 ] && ok "SIGHUP and reload re-read the schedule" ||
   bad "schedule read $(grep -c 'schedule #1 in use' run.log) times, expected 3"
+grep -q "loa.cfg changed since Loa started" run.log && ok "a changed configuration is reported on reload" ||
+  bad "changed configuration not reported"
 [ $fail -ne 0 ] && cat run.log
 exit $fail
