@@ -439,6 +439,9 @@ open_airings(LoaDaemon *daemon, Line *line, const LoaEvent *event, const char *c
                     ? loa_spot_air_gain_db(spot, daemon->config->loudness_target,
                                                       daemon->config->true_peak_max)
                                : 0.0;
+    /* The engine's volume stage goes up to +20 dB: a spot quieter than that
+     * below the target airs as loud as it can, and its row says so. */
+    gain = MIN(gain, LOA_ENGINE_MAX_GAIN_DB);
     if (spot != NULL && daemon->config->loudness_normalize && !isnan(spot->loudness_lufs)) {
       plan.facts.gain_known = TRUE;
       plan.facts.gain_db = gain;

@@ -33,6 +33,8 @@ G_DEFINE_QUARK(loa-engine-error-quark, loa_engine_error)
 /* A branch that has fed the mixer nothing for this long past its last
  * sample (or past its start, if it never began) has stalled. */
 #define STALL_LIMIT (2 * GST_SECOND)
+/* A spot that plays this much less than ingest measured did not complete. */
+#define SHORT_SLACK (50 * GST_MSECOND)
 #define WATCHDOG_INTERVAL_MS 250
 
 typedef enum {
@@ -616,13 +618,28 @@ complete_branch(gpointer data)
 {
   Branch *branch = data;
   branch->completion_source = 0;
-  g_mutex_lock(&branch->engine->lock);
+  LoaEngine *engine = branch->engine;
+  g_mutex_lock(&engine->lock);
   gboolean cut = branch->faded;
-  g_mutex_unlock(&branch->engine->lock);
-  if (cut)
+  guint64 frames = branch->frames;
+  g_mutex_unlock(&engine->lock);
+  /* Parsers resynchronise over damage and drop what they cannot read, so a
+   * damaged file can end early without any error: one that played clearly
+   * less than ingest measured did not complete. */
+  guint64 expected = gst_util_uint64_scale_int(branch->duration, engine->rate, GST_SECOND);
+  guint64 slack = gst_util_uint64_scale_int(SHORT_SLACK, engine->rate, GST_SECOND);
+  if (cut) {
     branch_finish(branch, LOA_AIRING_INTERRUPTED, branch->cut_reason);
-  else
+  } else if (branch->duration > 0 && frames + slack < expected) {
+    g_autofree char *reason = g_strdup_printf(
+      _("the file ended %.3f s early (it played %.3f of %.3f s): damaged or changed"),
+      (double)(expected - frames) / engine->rate, (double)frames / engine->rate,
+      (double)expected / engine->rate);
+    g_message(_("line '%s': %s failed: %s"), engine->line_id, branch->path, reason);
+    branch_finish(branch, LOA_AIRING_FAILED, reason);
+  } else {
     branch_finish(branch, LOA_AIRING_COMPLETED, NULL);
+  }
   branch_remove(branch);
   return G_SOURCE_REMOVE;
 }
@@ -714,7 +731,7 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
   branch->path = g_strdup(item->path);
   branch->data = item->data;
   gst_segment_init(&branch->segment, GST_FORMAT_TIME);
-  branch->gain = pow(10.0, item->gain_db / 20.0);
+  branch->gain = pow(10.0, MIN(item->gain_db, LOA_ENGINE_MAX_GAIN_DB) / 20.0);
   branch->cue_in_frames =
     (guint64)gst_util_uint64_scale_int((guint64)MAX(item->cue_in_ns, 0), engine->rate, GST_SECOND);
   branch->cue_out_frames =

@@ -65,6 +65,9 @@ typedef struct {
   gint64 duration_ns;   /* expected airing length (cue to cue), for loa_engine_busy_until() */
 } LoaEngineItem;
 
+/* The most gain_db an item can have (GStreamer's volume element: 10x). */
+#define LOA_ENGINE_MAX_GAIN_DB 20.0
+
 /* Where loa_engine_queue_after() puts a sequence. */
 typedef enum {
   LOA_ENGINE_AFTER_CURRENT,   /* right after the spot on air (priority announcements) */

@@ -350,6 +350,70 @@ test_cut_in(void)
   outcome_clear(&next);
 }
 
+/* Encodes 3 s of tone with encoder (a gst-launch fragment) into name, then
+ * overwrites 3000 bytes in its middle with garbage. Returns the path. */
+static char *
+make_damaged(const char *name, const char *encoder)
+{
+  char *path = g_build_filename(tmp_dir, name, NULL);
+  g_autofree char *command = g_strdup_printf(
+    "gst-launch-1.0 -q audiotestsrc num-buffers=150 ! audio/x-raw,rate=48000,channels=2 ! "
+    "audioconvert ! %s ! filesink location='%s'", encoder, path);
+  g_assert_cmpint(system(command), ==, 0);
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_assert_true(g_file_get_contents(path, &data, &length, NULL));
+  GRand *rand = g_rand_new_with_seed(7);
+  for (gsize i = length / 2; i < length / 2 + 3000 && i < length; i++)
+    data[i] = (char)g_rand_int_range(rand, 0, 256);
+  g_rand_free(rand);
+  g_assert_true(g_file_set_contents(path, data, (gssize)length, NULL));
+  return path;
+}
+
+/* A file damaged in the middle (FLAC, Ogg Vorbis) fails at the damage with
+ * the decoder's reason, having played its first part, and the next spot of
+ * the sequence takes over: never dead air because of a file. */
+static void
+test_damaged_mid_file(void)
+{
+  g_autofree char *flac = make_damaged("damaged.flac", "flacenc");
+  g_autofree char *ogg = make_damaged("damaged.ogg", "vorbisenc ! oggmux");
+  g_autofree char *good = make_wav("after-damage.wav", 2000, RATE / 2);
+  g_autofree char *recording = g_build_filename(tmp_dir, "damage-rec.wav", NULL);
+  Outcome bad_flac = { .name = "damaged flac" }, next1 = { .name = "next 1" },
+          bad_ogg = { .name = "damaged ogg" }, next2 = { .name = "next 2" };
+  /* 150 buffers of 1024 frames: 3.2 s, as ingest would have measured. */
+  const gint64 full = 150 * 1024 * LOA_NS_PER_SECOND / RATE;
+  LoaEngineItem items[] = {
+    { .path = flac, .data = &bad_flac, .duration_ns = full },
+    { .path = good, .data = &next1, .duration_ns = LOA_NS_PER_SECOND / 2 },
+    { .path = ogg, .data = &bad_ogg, .duration_ns = full },
+    { .path = good, .data = &next2, .duration_ns = LOA_NS_PER_SECOND / 2 },
+  };
+  Run run = { 0 };
+  air(recording, items, 4, 1.0, &run);
+  Outcome *damaged[] = { &bad_flac, &bad_ogg };
+  for (guint i = 0; i < G_N_ELEMENTS(damaged); i++) {
+    g_test_message("%s: %s, %" PRId64 " frames: %s", damaged[i]->name, damaged[i]->status,
+                   damaged[i]->frames, damaged[i]->reason ? damaged[i]->reason : "");
+    g_assert_cmpstr(damaged[i]->status, ==, LOA_AIRING_FAILED);
+    g_assert_nonnull(damaged[i]->reason);
+    /* It played up to the damage (parsers skip what they cannot read), not all 3.2 s. */
+    g_assert_cmpint(damaged[i]->frames, >, RATE / 2);
+    g_assert_cmpint(damaged[i]->frames, <, 150 * 1024);
+  }
+  g_assert_cmpstr(next1.status, ==, LOA_AIRING_COMPLETED);
+  g_assert_cmpstr(next2.status, ==, LOA_AIRING_COMPLETED);
+  /* The next spot follows the failed one within the decoder's reaction time. */
+  g_assert_cmpint(next1.started_at - bad_flac.ended_at, <, 300 * G_GINT64_CONSTANT(1000000));
+  g_assert_cmpint(next2.started_at - bad_ogg.ended_at, <, 300 * G_GINT64_CONSTANT(1000000));
+  outcome_clear(&bad_flac);
+  outcome_clear(&next1);
+  outcome_clear(&bad_ogg);
+  outcome_clear(&next2);
+}
+
 /* Cues and gain: only the frames between cue-in and cue-out air, at the gain. */
 static void
 test_cues_and_gain(void)
@@ -386,6 +450,7 @@ main(int argc, char **argv)
   g_test_add_func("/playout/engine/missing-file", test_missing_file);
   g_test_add_func("/playout/engine/cut-in", test_cut_in);
   g_test_add_func("/playout/engine/cues-and-gain", test_cues_and_gain);
+  g_test_add_func("/playout/engine/damaged-mid-file", test_damaged_mid_file);
   int rc = g_test_run();
   g_autofree char *rm = g_strdup_printf("rm -rf '%s'", tmp_dir);
   if (system(rm) != 0)
