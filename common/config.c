@@ -153,6 +153,8 @@ static const KeySpec line_keys[] = {
   { "name", KEY_STRING, FALSE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaLineConfig, name), NULL },
   { "output", KEY_STRING, FALSE, 0, 0, "alsa:default", 0, G_STRUCT_OFFSET(LoaLineConfig, output), validate_output },
   { "monitor", KEY_STRING, FALSE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaLineConfig, monitor), validate_monitor },
+  { "volume", KEY_DOUBLE, FALSE, -60, 12, "0", 0, G_STRUCT_OFFSET(LoaLineConfig, volume_db), NULL },
+  { "mixer", KEY_STRING, FALSE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaLineConfig, mixer), NULL },
 };
 
 static char *
@@ -355,6 +357,7 @@ line_config_free(gpointer data)
   g_free(line->name);
   g_free(line->output);
   g_free(line->monitor);
+  g_free(line->mixer);
   g_free(line->channels);
   g_free(line->line_switch.driver);
   g_free(line->line_switch.board);

@@ -40,6 +40,9 @@ typedef struct {
   char *name;        /* human name, e.g. "Phường An Hòa" */
   char *output;      /* "alsa:PCM" or "null" */
   char *monitor;     /* "alsa:PCM": capture of the line return (hardware/monitor.h), or NULL */
+  double volume_db;  /* `volume`: the line's level, dB (-60..+12, default 0) */
+  char *mixer;       /* `mixer`: the ALSA simple mixer control that sets it on the card (e.g.
+                      * "PCM"), or NULL: the level is set in the pipeline */
   int source_line;   /* line of its entry in the config file */
   LoaSwitchConfig line_switch; /* its `switch` group; driver NULL when it has none */
   int *channels;     /* `channels`: card channels (1-based) of its channels on a card shared

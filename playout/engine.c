@@ -7,6 +7,7 @@
 #include "airlog.h"
 #include "i18n.h"
 #include "loa-time.h"
+#include "mixer.h"
 #include "output.h"
 
 #include <errno.h>
@@ -111,6 +112,7 @@ struct LoaEngineCard {
 struct LoaEngine {
   char *line_id;
   LoaEngineCard *card;        /* the shared card, NULL when the line has its own output */
+  double line_gain;           /* the line's level in the pipeline (volume element), linear */
   GstElement *meter;          /* the line's level element (owned by the container) */
   GstBin *container;          /* holds the line's elements and its branches: the pipeline,
                                * or the line's bin inside the card's pipeline */
@@ -1208,6 +1210,25 @@ make_element(const char *factory, const char *name, const char *line_id, GError 
   return element;
 }
 
+/* The line's level: through the card's mixer control when it has one (the
+ * pipeline then leaves the samples alone), else as a gain in the pipeline.
+ * Returns the linear gain the pipeline applies. */
+static double
+line_gain_for(const LoaLineConfig *line)
+{
+  if (line->mixer != NULL) {
+    g_autoptr(GError) error = NULL;
+    if (loa_mixer_set_db(line->output, line->mixer, line->volume_db, &error)) {
+      g_debug("line '%s': level %.1f dB on mixer control '%s'", line->id, line->volume_db,
+              line->mixer);
+      return 1.0;
+    }
+    g_warning(_("line '%s': %s; its level (%.1f dB) is set in the pipeline instead"), line->id,
+              error->message, line->volume_db);
+  }
+  return pow(10.0, line->volume_db / 20.0);
+}
+
 static LoaEngine *
 engine_alloc(const LoaLineConfig *line, const LoaConfig *config,
              const LoaEngineCallbacks *callbacks, gpointer user_data)
@@ -1227,6 +1248,7 @@ engine_alloc(const LoaLineConfig *line, const LoaConfig *config,
                                      NULL);
   engine->mixer_position = GST_CLOCK_TIME_NONE;
   gst_segment_init(&engine->mixer_segment, GST_FORMAT_TIME);
+  engine->line_gain = line_gain_for(line);
   return engine;
 }
 
@@ -1260,6 +1282,7 @@ build_line(LoaEngine *engine, GError **error)
                "samplesperbuffer", engine->rate / 25, NULL);
   g_object_set(silence_caps, "caps", engine->caps, NULL);
   g_object_set(mixer_caps, "caps", engine->caps, NULL);
+  g_object_set(volume, "volume", engine->line_gain, NULL);
   g_object_set(engine->mixer, "latency", (guint64)MIXER_LATENCY, "output-buffer-duration",
                (guint64)MIXER_BUFFER, NULL);
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)

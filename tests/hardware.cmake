@@ -32,3 +32,8 @@ target_link_libraries(test-hardware-monitor PRIVATE loa-hardware m)
 add_test(NAME hardware.monitor COMMAND test-hardware-monitor)
 set_tests_properties(hardware.monitor PROPERTIES TIMEOUT 120
   ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
+
+# A line's card mixer: control device names, errors without a mixer.
+add_executable(test-hardware-mixer hardware/test-mixer.c)
+target_link_libraries(test-hardware-mixer PRIVATE loa-hardware)
+add_test(NAME hardware.mixer COMMAND test-hardware-mixer)
