@@ -882,10 +882,30 @@ loop_is_healthy(gpointer user_data)
   return loa_time_now_monotonic_ns() - daemon->last_tick_mono < 4 * TICK_MS * 1000000;
 }
 
+/* Test hook: LOA_TEST_STALL="AT SECONDS" blocks the main loop for SECONDS
+ * once the wall clock reaches AT (epoch seconds), as a deadlock would, so
+ * the watchdog can be seen to stop. Unset in production. */
+static void
+test_stall(LoaDaemon *daemon)
+{
+  const char *stall = g_getenv("LOA_TEST_STALL");
+  if (stall == NULL || daemon->stalled)
+    return;
+  char *end = NULL;
+  gint64 at = g_ascii_strtoll(stall, &end, 10);
+  gint64 seconds = end != NULL ? g_ascii_strtoll(end, NULL, 10) : 0;
+  if (loa_time_now_wall_ns() / LOA_NS_PER_SECOND < at)
+    return;
+  daemon->stalled = TRUE;
+  g_warning("test hook: the main loop stalls for %" PRId64 " s", seconds);
+  g_usleep((gulong)(seconds * G_USEC_PER_SEC));
+}
+
 static gboolean
 on_tick(gpointer user_data)
 {
   LoaDaemon *daemon = user_data;
+  test_stall(daemon);
   daemon->last_tick_mono = loa_time_now_monotonic_ns();
   reload_schedule(daemon);
   place_upcoming(daemon);

@@ -129,3 +129,12 @@ add_test(NAME playout.card
           bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-card.sh
           ${CMAKE_CURRENT_BINARY_DIR}/playout-card)
 set_tests_properties(playout.card PROPERTIES TIMEOUT 120 LABELS "integration")
+
+# systemd notification: READY, STATUS, WATCHDOG pings that stop while the
+# daemon's loop is stalled, STOPPING.
+add_executable(loa-test-notify-listen tools/notify-listen.c)
+add_test(NAME playout.watchdog
+  COMMAND ${CMAKE_COMMAND} -E env LOA=$<TARGET_FILE:loa> LISTEN=$<TARGET_FILE:loa-test-notify-listen>
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-watchdog.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-watchdog)
+set_tests_properties(playout.watchdog PROPERTIES TIMEOUT 120)
