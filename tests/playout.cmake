@@ -138,3 +138,10 @@ add_test(NAME playout.watchdog
           bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-watchdog.sh
           ${CMAKE_CURRENT_BINARY_DIR}/playout-watchdog)
 set_tests_properties(playout.watchdog PROPERTIES TIMEOUT 120)
+
+# The daemon ingests the drop folder while it runs.
+add_test(NAME playout.drop-folder
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-drop-daemon.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-drop-folder)
+set_tests_properties(playout.drop-folder PROPERTIES TIMEOUT 120)
