@@ -355,7 +355,8 @@ parse_key_file(const char *path, const char *text, GError **error)
   const char *problem = NULL;
 
   if (lines[0] == NULL || strcmp(lines[0], LOA_STATION_KEY_FORMAT) != 0)
-    problem = _("it does not start with '" LOA_STATION_KEY_FORMAT "'");
+    problem = _("it does not start with 'loa-station-key/1'");
+  G_STATIC_ASSERT(sizeof(LOA_STATION_KEY_FORMAT) == sizeof("loa-station-key/1"));
   for (guint i = 1; problem == NULL && lines[i] != NULL; i++) {
     char *line = g_strstrip(lines[i]);
     if (*line == '\0' || *line == '#')

@@ -37,7 +37,7 @@ loa_framing_check_wav(const guint8 *data, gsize size)
        * come back to fill in the length: nothing declared, nothing to check. */
       if (length != 0 && length != G_MAXUINT32 && offset + 8 + length > size)
         return g_strdup_printf(_("truncated: the WAV header declares %u bytes of audio "
-                                 "but the file holds %" G_GUINT64_FORMAT),
+                                 "but the file holds %" PRIu64),
                                length, (guint64)size - offset - 8);
       return NULL;
     }
@@ -83,7 +83,7 @@ loa_framing_check_ogg(const guint8 *data, gsize size)
       if (left < 4 && memcmp(page, "OggS", left) == 0)
         return g_strdup(_("truncated: the last Ogg page is incomplete"));
       return g_strdup_printf(
-        _("damaged: no Ogg page where one should start (byte %" G_GSIZE_FORMAT ")"), offset);
+        _("damaged: no Ogg page where one should start (byte %zu" ")"), offset);
     }
     gsize header = left >= 27 ? 27 + (gsize)page[26] : G_MAXSIZE;
     gsize body = 0;
@@ -93,7 +93,7 @@ loa_framing_check_ogg(const guint8 *data, gsize size)
     if (header > left || header + body > left)
       return g_strdup(_("truncated: the last Ogg page is incomplete"));
     if (ogg_crc(page, header + body) != read_le32(page + 22))
-      return g_strdup_printf(_("damaged: the Ogg page at byte %" G_GSIZE_FORMAT
+      return g_strdup_printf(_("damaged: the Ogg page at byte %zu"
                                " fails its checksum"),
                              offset);
     last_flags = page[5];
@@ -201,7 +201,7 @@ loa_framing_check_mpeg_audio(const guint8 *data, gsize size)
         goto end;
     for (gsize i = offset; i < size; i++)
       if (data[i] != 0)
-        return g_strdup_printf(_("damaged: data that is not MPEG audio at byte %" G_GSIZE_FORMAT),
+        return g_strdup_printf(_("damaged: data that is not MPEG audio at byte %zu"),
                                offset);
     break;
   }

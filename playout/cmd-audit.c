@@ -23,7 +23,7 @@ static const char *audit_db_option;
 
 #define AUDIT_DB_ENTRY(target)                                                        \
   { "audit-db", 0, 0, G_OPTION_ARG_FILENAME, (target),                                \
-    N_("the audit database (default: $" AUDIT_DB_ENV ")"), N_("FILE") }
+    N_("the audit database (default: $LOA_AUDIT_DB)"), N_("FILE") }
 
 /* Opens the audit database named by option, --audit-db or $LOA_AUDIT_DB.
  * Prints the error and returns NULL if none is named or it cannot be opened. */

@@ -97,8 +97,8 @@ key_rotate(LoaContext *ctx, int argc, char **argv)
   g_autofree char *to = NULL;
   const GOptionEntry entries[] = {
     { "to", 0, 0, G_OPTION_ARG_FILENAME, &to,
-      N_("write the key-change statement to FILE (default: STATION-key-change-TIME"
-         LOA_STATION_KEY_CHANGE_SUFFIX " in the current folder)"),
+      N_("write the key-change statement to FILE (default: STATION-key-change-TIME.loa-key-change "
+         "in the current folder)"),
       N_("FILE") },
     { NULL },
   };
