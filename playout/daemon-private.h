@@ -1,6 +1,7 @@
-/* The daemon's inside, shared by daemon.c (the timeline) and
- * daemon-control.c (the control socket's commands). Nothing else includes it.
- * Everything here runs on the daemon's main context. */
+/* The daemon's inside, shared by daemon.c (lifecycle, engine callbacks,
+ * switches, monitors, cards, reload), daemon-timeline.c (the timeline's
+ * policy) and daemon-control.c (the control socket's commands). Nothing else
+ * includes it. Everything here runs on the daemon's main context. */
 #pragma once
 
 #include "airlog.h"
@@ -77,6 +78,29 @@ struct LoaDaemon {
   LoaDropFolder *drop_folder; /* the culture offices' drop folder, NULL if none */
 };
 
+/* An occurrence closer than this when first seen cannot be placed exactly. */
+#define MIN_LEAD_NS (300 * G_GINT64_CONSTANT(1000000))
+
+/* How a group of airings reaches its line (see timeline_dispatch()). */
+typedef enum {
+  START_AT,          /* at its time; the line is free then */
+  START_SOFT,        /* at its time, or after what is on air if that ends within the grace */
+  START_HARD,        /* at its time, cutting what is on air (fade) */
+  START_NEXT,        /* right after the spot on air (priority) */
+  START_CUT_IN,      /* emergency: cut what is on air at its time, or now */
+} StartMode;
+
+/* An occurrence on a line waiting to be decided at its time. */
+typedef struct {
+  LoaDaemon *daemon;
+  Line *line;
+  GPtrArray *airings;   /* Airing *, rows open */
+  StartMode mode;
+  gint64 start_ns;
+  gint64 grace_ns;
+  guint source;
+} Deferred;
+
 /* The line with this id, or NULL. */
 Line *loa_daemon_find_line(LoaDaemon *daemon, const char *id);
 
@@ -100,3 +124,47 @@ void loa_daemon_reload(LoaDaemon *daemon);
 /* Registers the control commands (status, now, next, skip, play, stop,
  * reload, lines) of daemon on control. */
 void loa_daemon_control_register(LoaDaemon *daemon, LoaControl *control);
+
+/* --- daemon.c, for the timeline ------------------------------------------ */
+
+/* The engine's finished callback for airing: completes its log row with
+ * outcome, fills a failed slot (timeline_maybe_fill) and frees airing. */
+void loa_daemon_on_finished(gpointer item_data, const LoaEngineOutcome *outcome,
+                            gpointer user_data);
+
+/* The switch result for the airing handle (a LoaSwitcherHeldFunc): recorded in
+ * its log row; an in-band code it asks for is queued on the line. */
+void loa_daemon_on_switch_held(gpointer handle, const LoaSwitchResult *result,
+                               gpointer user_data);
+
+/* Closes airing's open row as missed with reason and frees it. */
+void loa_daemon_airing_missed(LoaDaemon *daemon, Airing *airing, const char *reason);
+
+/* --- daemon-timeline.c ---------------------------------------------------- */
+
+/* Opens a log row for every spot of spots (NULL-terminated) on line, planned
+ * back to back from start_ns; event is NULL for operator and filler airings,
+ * origin (or NULL) names them in the log. A spot that cannot air is logged
+ * failed and left out. Returns the airings (a new array the caller owns). */
+GPtrArray *timeline_open_airings(LoaDaemon *daemon, Line *line, const LoaEvent *event,
+                                 const char *const *spots, gint64 start_ns,
+                                 LoaPriority priority, const char *origin);
+
+/* Puts airings on line the way mode says, at start_ns (0: now), waiting up
+ * to grace_ns for a busy line under START_SOFT. Takes airings. */
+void timeline_dispatch(LoaDaemon *daemon, Line *line, GPtrArray *airings, StartMode mode,
+                       gint64 start_ns, gint64 grace_ns);
+
+/* Puts back airings taken from the engine by a cut (cut at cut_at, the line
+ * busy until busy_until): at their time, after the cut-in, or logged missed
+ * with why. Takes displaced. */
+void timeline_resettle(LoaDaemon *daemon, Line *line, GPtrArray *displaced, gint64 cut_at,
+                       gint64 busy_until, const char *why);
+
+/* One tick of the timeline: follows a step of the wall clock, then places
+ * the schedule's occurrences of the next prepare_seconds on their lines. */
+void timeline_place_upcoming(LoaDaemon *daemon);
+
+/* After failed failed at air time: the station's filler takes the rest of
+ * its slot if nothing else follows on its line. */
+void timeline_maybe_fill(LoaDaemon *daemon, Airing *failed);

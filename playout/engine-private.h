@@ -1,0 +1,159 @@
+/* The engine's inside, shared by engine.c (the line pipelines, the shared
+ * cards, the bus, the watchdog and the public API of engine.h) and
+ * engine-branch.c (one spot branch's life). Nothing else includes it.
+ * Threading as in engine.h: the fields noted as under the engine lock are
+ * touched only with LoaEngine.lock held; the functions declared here run on
+ * the main thread unless their comment says otherwise. */
+#pragma once
+
+#include "engine.h"
+
+#include <gst/gst.h>
+
+/* A spot released behind the mixer's output position would be clipped; it is
+ * moved to that position + RELEASE_MARGIN instead (and its start says so). */
+#define RELEASE_MARGIN (20 * GST_MSECOND)
+
+typedef enum {
+  BRANCH_PREPARING,  /* decoding towards its first buffer */
+  BRANCH_READY,      /* first buffer held at the branch's output */
+  BRANCH_RELEASED,   /* offset set, data flowing into the mixer */
+  BRANCH_ENDED,      /* EOS reached the mixer; waiting for the render */
+  BRANCH_FINISHED,   /* finished() called */
+} BranchState;
+
+typedef struct Branch Branch;
+
+struct Branch {
+  LoaEngine *engine;
+  guint serial;
+  char *path;
+  gpointer data;              /* caller's handle */
+  Branch *prev, *next;        /* sequence order; NULL at the ends (engine lock) */
+
+  GstElement *bin;
+  GstElement *convert;        /* decodebin's audio pad links here */
+  GstPad *hold_pad;           /* capsfilter src: where the first buffer waits */
+  GstPad *ghost;              /* bin src, offset applied here */
+  GstPad *mixer_pad;          /* request pad on the mixer */
+  gulong hold_probe_id;       /* 0 once the hold probe is gone (engine lock) */
+  gulong mixer_probe_id;
+
+  /* Under engine->lock: */
+  BranchState state;
+  gboolean release_requested; /* target_rt is valid; release when ready */
+  gboolean cancelled;         /* being torn down: drop data, never block */
+  GstClockTime target_rt;     /* running time of the first sample */
+  gboolean have_first;
+  GstClockTime first_rt;      /* measured at the mixer input */
+  GstClockTime end_rt;        /* end of the last buffer seen at the mixer input */
+  guint64 frames;
+  GstSegment segment;         /* the mixer pad's current segment */
+  gboolean audio_linked;      /* decodebin exposed an audio pad */
+
+  guint completion_source;    /* main context timeout, 0 if none */
+
+  /* Set at creation, read-only after: */
+  double gain;                /* linear gain of the branch's volume element */
+  guint64 cue_in_frames;      /* frames to skip at the start, at the engine rate */
+  guint64 cue_out_frames;     /* frames after which it ends; 0 = the file's end */
+  GstClockTime duration;      /* expected length, for busy_until */
+  /* Streaming thread of the branch only: */
+  guint64 frames_in;          /* frames decoded so far, before cue trimming */
+  /* Under engine->lock: */
+  gboolean asap;              /* released as soon as possible: lateness is expected */
+  GstClockTime fade_start_rt; /* a cut: fade from here ... */
+  GstClockTime fade_end_rt;   /* ... to silence here; NONE if not cut */
+  char *cut_reason;           /* why it is cut, NULL if not */
+  gboolean faded;             /* the cut actually shortened it */
+};
+
+/* A multichannel card shared by several lines: one pipeline, one clock, one
+ * sink; each line's mixer output is placed on its own card channels by an
+ * audioconvert mix-matrix and the lines are summed by the card's mixer. */
+struct LoaEngineCard {
+  char *output;               /* the lines' common output, e.g. "alsa:hw:CARD=Audio8,DEV=0" */
+  int channels;               /* channels the card is opened with: 2, 4, 6 or 8 */
+  guint64 mask;               /* their GStreamer channel mask */
+  GstElement *pipeline;
+  GstElement *mixer;          /* sums the lines, each on its own channels */
+  GPtrArray *engines;         /* LoaEngine * on the card (borrowed; they remove themselves) */
+  guint bus_watch;
+  gboolean started;           /* the pipeline was set to PLAYING once */
+  gboolean failed;            /* the pipeline would not start or the device failed */
+  GstClockTime base_time;
+  GstClockTime latency;
+};
+
+struct LoaEngine {
+  char *line_id;
+  LoaEngineCard *card;        /* the shared card, NULL when the line has its own output */
+  double line_gain;           /* the line's level in the pipeline (volume element), linear */
+  GstElement *meter;          /* the line's level element (owned by the container) */
+  GstBin *container;          /* holds the line's elements and its branches: the pipeline,
+                               * or the line's bin inside the card's pipeline */
+  int rate;
+  int channels;
+  GstClockTime latency;       /* fixed pipeline latency, read once when running */
+  GstElement *pipeline;
+  GstElement *mixer;
+  GstCaps *caps;              /* the line's raw format */
+  GstClockTime base_time;
+  gboolean running;
+  gboolean stopped;
+  guint bus_watch;
+  guint watchdog;             /* main context timeout checking for stalled branches */
+  guint serial;
+  LoaEngineCallbacks callbacks;
+  gpointer user_data;
+
+  GMutex lock;
+  GCond cond;                 /* wakes held branches (release or cancel) */
+  GstClockTime mixer_position; /* running time up to which the mixer has output (lock) */
+  GstSegment mixer_segment;   /* the mixer's output segment (lock) */
+  GList *branches;            /* Branch *, main thread owns the list */
+};
+
+/* --- time (engine.c) ----------------------------------------------------- */
+
+/* The engine's running time now, on the monotonic clock of its pipeline. */
+GstClockTime loa_engine_now_running_time(LoaEngine *engine);
+
+/* The wall time (UTC ns) at which the samples of running time rt leave the
+ * sink. */
+gint64 loa_engine_running_time_to_wall(LoaEngine *engine, GstClockTime rt);
+
+/* --- one branch (engine-branch.c) ---------------------------------------- */
+
+/* Engine lock held. Records that branch must start at running time target;
+ * the branch's own streaming thread applies it (now if it is held, else when
+ * it gets there). */
+void branch_request_release(Branch *branch, GstClockTime target);
+
+/* Builds the branch that plays item on engine (filesrc ! decodebin ! convert
+ * ! volume ! resample ! caps), held before its first buffer and not yet in
+ * the pipeline. Returns it holding the engine's reference, or NULL with
+ * error set. */
+Branch *branch_new(LoaEngine *engine, const LoaEngineItem *item,
+                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Frees a branch from branch_new() that was never attached. */
+void branch_discard(Branch *branch);
+
+/* Adds the branch to engine->container, links it to the mixer and starts it
+ * decoding. The branch is in engine->branches afterwards even when this
+ * returns FALSE with error set; the caller then fails it. */
+gboolean branch_attach(Branch *branch, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Marks the branch BRANCH_FINISHED and hands its outcome (status, reason and
+ * what reached the sink) to the finished callback. It stays in the pipeline:
+ * branch_remove() takes it out. */
+void branch_finish(Branch *branch, const char *status, const char *reason);
+
+/* Finishes the branch as failed with reason and removes it; its successor
+ * takes its place in the sequence. */
+void branch_fail(Branch *branch, const char *reason);
+
+/* Takes the branch out of the pipeline and drops the engine's reference (it
+ * may be freed on return). */
+void branch_remove(Branch *branch);
