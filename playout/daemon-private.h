@@ -70,7 +70,7 @@ struct LoaDaemon {
   guint signal_sources[3];
   gboolean reload_requested;
   gint64 started_at;         /* wall ns the daemon started running */
-  char *config_stamp;        /* size and mtime of the configuration file at start */
+  GPtrArray *owned_configs;  /* LoaConfig * read again by reloads (config points to the last) */
   gboolean stalled;          /* the LOA_TEST_STALL hook has fired (tests only) */
   gint64 last_tick_mono;     /* monotonic ns of the last timeline tick (watchdog health) */
   LoaControl *control;       /* the control socket, NULL if it could not be opened */

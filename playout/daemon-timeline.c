@@ -72,7 +72,8 @@ fill_plan(LoaAiringPlan *plan, const LoaEvent *event, const char *line_id, const
     .topic = spot != NULL ? spot->topic : "",
     .priority = loa_priority_name(event != NULL ? event->priority : LOA_PRIORITY_NORMAL),
     .schedule_id = event != NULL ? schedule_id : 0,
-    .event_ref = event != NULL ? event->ref : _("operator"),
+    /* An identifier in the log, never translated. */
+    .event_ref = event != NULL ? event->ref : "operator",
     .scheduled_at = scheduled_at,
   };
 }

@@ -419,16 +419,6 @@ on_quit_signal(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The configuration file's size and mtime, to tell whether it changed. */
-static char *
-config_stamp(const LoaConfig *config)
-{
-  GStatBuf st;
-  if (config->path == NULL || g_stat(config->path, &st) != 0)
-    return g_strdup("");
-  return g_strdup_printf("%lld:%lld", (long long)st.st_size, (long long)st.st_mtime);
-}
-
 static gboolean
 on_reload_signal(gpointer user_data)
 {
@@ -478,6 +468,7 @@ loa_daemon_new(const LoaConfig *config, sqlite3 *db, GError **error)
   daemon->config = config;
   daemon->db = db;
   daemon->lines = g_ptr_array_new();
+  daemon->owned_configs = g_ptr_array_new_with_free_func((GDestroyNotify)loa_config_free);
   daemon->cards = g_ptr_array_new_with_free_func((GDestroyNotify)loa_engine_card_free);
   daemon->card_outputs = g_ptr_array_new_with_free_func(g_free);
   daemon->placed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -557,7 +548,6 @@ loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns, GError **error)
   g_clear_error(error);
 
   daemon->started_at = loa_time_now_wall_ns();
-  daemon->config_stamp = config_stamp(daemon->config);
   g_autoptr(GError) switch_error = NULL;
   daemon->switcher = loa_switcher_new(daemon->config, NULL, on_switch_play, daemon, &switch_error);
   if (daemon->switcher == NULL)
@@ -707,20 +697,99 @@ loa_daemon_cut_line(LoaDaemon *daemon, Line *line, const char *reason, gboolean 
   return cancelled;
 }
 
-/* Re-reads the schedule at once. Lines, outputs and switches are built from
- * the configuration at start, so a changed configuration file is reported
- * (it takes a restart) rather than half applied under what is on air. */
+/* What of a configuration a reload cannot change under a running daemon:
+ * everything its lines, outputs, cards, switches, monitors, database, library
+ * and socket were built from. Newly allocated text; equal for two
+ * configurations that differ only in what a reload applies (station name,
+ * loudness, filler, preparation time, zones, blackout days, quotas, line
+ * names). */
+static char *
+structural_fingerprint(const LoaConfig *c)
+{
+  GString *s = g_string_new(NULL);
+  g_string_append_printf(s, "%s|%s|%s|%s|%s|%s|%d|%d|%d|%g|%d|%g|%s|%d|%s|", c->station_id,
+                         c->timezone_name, c->database, c->library, c->key,
+                         c->control_socket != NULL ? c->control_socket : "", c->sample_rate,
+                         c->channels, c->latency_ms, c->monitor_threshold_db,
+                         c->require_approval, c->cue_silence_db,
+                         c->drop_folder != NULL ? c->drop_folder : "", c->drop_settle_seconds,
+                         c->tts_command != NULL ? c->tts_command : "");
+  g_string_append_printf(s, "%d|%d|%d|%s|%d|%d|%d|%d|", c->switch_pre_roll_ms,
+                         c->switch_post_roll_ms, c->switch_timeout_ms,
+                         c->switch_command != NULL ? c->switch_command : "",
+                         c->switch_command_timeout_ms, c->dtmf_tone_ms, c->dtmf_gap_ms,
+                         c->dtmf_level_dbfs);
+  for (guint i = 0; i < c->modbus_boards->len; i++) {
+    const LoaModbusBoardConfig *b = c->modbus_boards->pdata[i];
+    g_string_append_printf(s, "board %s %s %d %d %s %d %d|", b->id, b->address, b->unit, b->baud,
+                           b->parity != NULL ? b->parity : "", b->data_bits, b->stop_bits);
+  }
+  for (guint i = 0; i < c->lines->len; i++) {
+    const LoaLineConfig *l = c->lines->pdata[i];
+    const LoaSwitchConfig *w = &l->line_switch;
+    g_string_append_printf(s, "line %s %s %s %g %s %s %s %d %s %d %d %s %s ch", l->id, l->output,
+                           l->monitor != NULL ? l->monitor : "", l->volume_db,
+                           l->mixer != NULL ? l->mixer : "", w->driver != NULL ? w->driver : "",
+                           w->board != NULL ? w->board : "", w->coil,
+                           w->chip != NULL ? w->chip : "", w->offset, w->active_low,
+                           w->on_code != NULL ? w->on_code : "",
+                           w->off_code != NULL ? w->off_code : "");
+    for (int k = 0; k < l->n_channels; k++)
+      g_string_append_printf(s, " %d", l->channels[k]);
+    g_string_append_c(s, '|');
+  }
+  return g_string_free(s, FALSE);
+}
+
+/* Reads the configuration file again and applies what can change under a
+ * running daemon; a file with errors, or one that changes what the lines were
+ * built from, leaves the running configuration in place (said why). The
+ * daemon keeps every configuration it used until it is freed: components
+ * built from an older one still point into it. */
+static void
+reload_config(LoaDaemon *daemon)
+{
+  if (daemon->config->path == NULL)
+    return;
+  g_autoptr(GError) error = NULL;
+  LoaConfig *fresh = loa_config_load(daemon->config->path, &error);
+  if (fresh == NULL) {
+    g_warning(_("the configuration cannot be read again; the running one is kept: %s"),
+              error->message);
+    return;
+  }
+  /* Command-line overrides (--db) hold for the new file too. */
+  g_free(fresh->database);
+  fresh->database = g_strdup(daemon->config->database);
+  g_free(fresh->key);
+  fresh->key = g_strdup(daemon->config->key);
+  g_autofree char *running = structural_fingerprint(daemon->config);
+  g_autofree char *read = structural_fingerprint(fresh);
+  if (g_strcmp0(running, read) != 0) {
+    g_warning(_("%s changes lines, outputs, switches, monitors or storage: that takes a restart "
+                "(systemctl restart loa); the running configuration is kept"),
+              daemon->config->path);
+    loa_config_free(fresh);
+    return;
+  }
+  g_ptr_array_add(daemon->owned_configs, fresh);
+  daemon->config = fresh;
+  for (guint i = 0; i < daemon->lines->len; i++)
+    ((Line *)daemon->lines->pdata[i])->config = g_ptr_array_index(fresh->lines, i);
+  g_message(_("configuration %s read again"), fresh->path);
+}
+
+/* Reads the configuration again (what can change while running: station
+ * name, loudness, filler, preparation time, zones, blackout days, quotas) and
+ * then the schedule, which may use the new zones and blackout days. What is
+ * on air is not touched. */
 void
 loa_daemon_reload(LoaDaemon *daemon)
 {
   loa_notify_reloading();
+  reload_config(daemon);
   daemon->reload_requested = TRUE;
   on_tick(daemon);
-  g_autofree char *stamp = config_stamp(daemon->config);
-  if (daemon->config_stamp != NULL && g_strcmp0(stamp, daemon->config_stamp) != 0)
-    g_warning(_("%s changed since Loa started: the schedule was read again, but the "
-                "configuration takes a restart (systemctl restart loa)"),
-              daemon->config->path);
   loa_notify_ready();
 }
 
@@ -744,11 +813,11 @@ loa_daemon_free(LoaDaemon *daemon)
   g_ptr_array_unref(daemon->cards); /* after their engines */
   g_ptr_array_unref(daemon->card_outputs);
   g_hash_table_destroy(daemon->placed);
-  g_free(daemon->config_stamp);
   if (daemon->schedule != NULL)
     loa_schedule_free(daemon->schedule);
   loa_airlog_free(daemon->airlog);
   if (daemon->loop != NULL)
     g_main_loop_unref(daemon->loop);
+  g_ptr_array_unref(daemon->owned_configs); /* after everything built from them */
   g_free(daemon);
 }

@@ -6,7 +6,9 @@
 #     the reason) and is on air within a second of the command returning;
 #   - play (priority) follows the spot on air; skip and stop end what is on
 #     air (logged interrupted); bad requests get errors, not crashes;
-#   - SIGHUP during an airing re-reads the schedule without cutting it.
+#   - SIGHUP re-reads the configuration (a new station name and zone apply at
+#     once) and the schedule; a change to the lines is refused (it takes a
+#     restart) and the running configuration kept.
 set -u
 . "$(dirname "$0")/test-lib.sh"
 work=$1
@@ -54,11 +56,14 @@ L play URGENT --zone ca-hai > /dev/null 2>&1 || bad "play priority on a zone"
 sleep 0.5
 expect "skip b" 0 'LONG' L skip b
 sleep 2
-# SIGHUP while nothing is cut: the schedule is re-read, the daemon goes on;
-# a configuration changed meanwhile is reported (it takes a restart).
-echo "# edited by the operator" >> loa.cfg
+# SIGHUP: a new station name and a new zone apply at once.
+sed -i 's/Đài phường An Hòa/Đài phường An Hòa (mới)/; s/zones = ( /zones = ( { id = "chi-a"; lines = [ "a" ]; }, /' loa.cfg
 kill -HUP $pid
 sleep 1
+expect "the new station name after SIGHUP" 0 'An Hòa \(mới\)' L status
+expect "the new zone after SIGHUP" 0 '.' L play URGENT --zone chi-a
+# A change to a line's output takes a restart: refused, the running one kept.
+sed -i 's/{ id = "b"; output = "null"; }/{ id = "b"; output = "file:x.wav"; }/' loa.cfg
 expect "reload over the socket" 0 'lich-thu' L reload
 expect "stop of a line with nothing on air" 0 '' L stop a
 wait $pid; rc=$?; [ $rc -eq 0 ] && ok "daemon exit 0" || bad "daemon exit $rc"
@@ -79,7 +84,9 @@ grep -q '^[0-9]* b URGENT priority completed' rows && ok "priority play on the z
 # At start, on SIGHUP and on the reload command.
 [ "$(grep -c 'schedule #1 in use' run.log)" -eq 3 ] && ok "SIGHUP and reload re-read the schedule" ||
   bad "schedule read $(grep -c 'schedule #1 in use' run.log) times, expected 3"
-grep -q "loa.cfg changed since Loa started" run.log && ok "a changed configuration is reported on reload" ||
-  bad "changed configuration not reported"
+grep -q "configuration .*loa.cfg read again" run.log && ok "the configuration was read again on SIGHUP" ||
+  bad "configuration not read again"
+grep -q "loa.cfg changes lines, outputs.*takes a restart" run.log && ok "a change to the lines is refused on reload" ||
+  bad "structural change not reported"
 [ $fail -ne 0 ] && cat run.log
 exit $fail
