@@ -194,6 +194,58 @@ retry_line(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static LoaEngineCard *card_for(LoaDaemon *daemon, const char *output, GError **error);
+
+/* A shared card that failed is rebuilt with all its lines at once, every
+ * LINE_RETRY_S, until the card and every line on it start again. The lines'
+ * airings meanwhile are logged failed, as for a line of its own. */
+static gboolean
+retry_card(gpointer user_data)
+{
+  Line *first = user_data;
+  LoaDaemon *daemon = first->daemon;
+  const char *output = first->config->output;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new();
+  for (guint i = 0; i < daemon->lines->len; i++) {
+    Line *line = daemon->lines->pdata[i];
+    if (line->config->n_channels > 0 && g_strcmp0(line->config->output, output) == 0) {
+      g_ptr_array_add(lines, line);
+      g_clear_pointer(&line->engine, loa_engine_free);
+    }
+  }
+  for (guint i = 0; i < daemon->card_outputs->len; i++)
+    if (g_strcmp0(daemon->card_outputs->pdata[i], output) == 0) {
+      g_ptr_array_remove_index(daemon->cards, i);
+      g_ptr_array_remove_index(daemon->card_outputs, i);
+      break;
+    }
+  g_autoptr(GError) error = NULL;
+  gboolean ok = TRUE;
+  for (guint i = 0; i < lines->len && ok; i++) {
+    Line *line = lines->pdata[i];
+    LoaEngineCard *card = card_for(daemon, output, &error);
+    line->engine = card != NULL ? loa_engine_new_on_card(card, line->config, daemon->config,
+                                                         &engine_callbacks, line, &error)
+                                : NULL;
+    ok = line->engine != NULL;
+  }
+  for (guint i = 0; i < lines->len && ok; i++)
+    ok = loa_engine_start(((Line *)lines->pdata[i])->engine, &error);
+  if (!ok) {
+    g_debug("card %s: still off the air: %s", output, error != NULL ? error->message : "");
+    return G_SOURCE_CONTINUE;
+  }
+  for (guint i = 0; i < lines->len; i++) {
+    Line *line = lines->pdata[i];
+    line->failed = FALSE;
+    g_message(_("line '%s' is back on the air (%s)"), line->config->id, output);
+  }
+  first->retry_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void schedule_retry(Line *line);
+
 static void
 on_line_failed(const char *reason, gpointer user_data)
 {
@@ -204,10 +256,22 @@ on_line_failed(const char *reason, gpointer user_data)
   line->last_error_at = loa_time_now_wall_ns();
   g_critical(_("line '%s' is off the air: %s (retrying every %d s)"), line->config->id, reason,
              LINE_RETRY_S);
+  schedule_retry(line);
+}
+
+/* Starts rebuilding a failed line's output every LINE_RETRY_S (for a line on
+ * a shared card: the whole card, once for all its lines). */
+static void
+schedule_retry(Line *line)
+{
   if (line->config->n_channels > 0) {
-    /* A shared card is rebuilt only with all its lines: a restart does it. */
-    g_critical(_("line '%s' shares card %s: it stays off the air until Loa restarts"),
-               line->config->id, line->config->output);
+    /* A shared card is rebuilt with all its lines: one retry for the card. */
+    for (guint i = 0; i < line->daemon->lines->len; i++) {
+      Line *other = line->daemon->lines->pdata[i];
+      if (other->retry_source != 0 && g_strcmp0(other->config->output, line->config->output) == 0)
+        return;
+    }
+    line->retry_source = g_timeout_add_seconds(LINE_RETRY_S, retry_card, line);
     return;
   }
   if (line->retry_source == 0)
@@ -542,8 +606,8 @@ loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns, GError **error)
   /* A card missing at start may be plugged in later. */
   for (guint i = 0; i < daemon->lines->len; i++) {
     Line *line = daemon->lines->pdata[i];
-    if (line->failed && line->retry_source == 0 && line->config->n_channels == 0)
-      line->retry_source = g_timeout_add_seconds(LINE_RETRY_S, retry_line, line);
+    if (line->failed && line->retry_source == 0)
+      schedule_retry(line);
   }
   g_clear_error(error);
 

@@ -145,3 +145,10 @@ add_test(NAME playout.drop-folder
           bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-drop-daemon.sh
           ${CMAKE_CURRENT_BINARY_DIR}/playout-drop-folder)
 set_tests_properties(playout.drop-folder PROPERTIES TIMEOUT 120)
+
+# A shared card that disappears and comes back: rebuilt with all its lines.
+add_test(NAME playout.card-fault
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-card-fault.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-card-fault)
+set_tests_properties(playout.card-fault PROPERTIES TIMEOUT 120 LABELS "integration")
