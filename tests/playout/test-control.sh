@@ -25,9 +25,11 @@ lines = ( { id = "a"; name = "Cụm loa A"; output = "null"; }, { id = "b"; outp
 EOT
 L() { "$LOA" --config loa.cfg "$@"; }
 L init > /dev/null || exit 1
-"$DCWAV" long.wav 48000 2 1000 $(( 48000 * 30 )) && "$DCWAV" short.wav 48000 2 2000 48000 || exit 1
+"$DCWAV" long.wav 48000 2 1000 $(( 48000 * 30 )) && "$DCWAV" short.wav 48000 2 2000 48000 &&
+  "$DCWAV" mid.wav 48000 2 3000 $(( 48000 * 4 )) || exit 1
 L spot add long.wav --id LONG --title "Bản tin dài" --category news > /dev/null &&
-  L spot add short.wav --id URGENT --title "Thông báo khẩn" --category announcement > /dev/null || bad "spots"
+  L spot add short.wav --id URGENT --title "Thông báo khẩn" --category announcement > /dev/null &&
+  L spot add mid.wav --id MID --title "Bản tin giữa" --category news > /dev/null || bad "spots"
 T0=$(( $(date +%s) + 3 ))
 cat > schedule.cfg <<EOT
 name = "lich-thu";
@@ -56,7 +58,11 @@ L play URGENT --zone ca-hai > /dev/null 2>&1 || bad "play priority on a zone"
 sleep 0.5
 expect "skip b" 0 'LONG' L skip b
 sleep 2
-# SIGHUP: a new station name and a new zone apply at once.
+# SIGHUP during an airing (MID, 4 s, on b): a new station name and a new
+# zone apply at once, and MID plays on to its end.
+L play MID --lines b > /dev/null 2>&1 || bad "play MID"
+sleep 1
+expect "MID on air on b before SIGHUP" 0 'MID' L now --line b
 sed -i 's/Đài phường An Hòa/Đài phường An Hòa (mới)/; s/zones = ( /zones = ( { id = "chi-a"; lines = [ "a" ]; }, /' loa.cfg
 kill -HUP $pid
 sleep 1
@@ -81,6 +87,7 @@ else
 fi
 grep -q '^[0-9]* b LONG normal interrupted .*skipped by the operator' rows && ok "skip logged with its reason" || bad "skip on b"
 grep -q '^[0-9]* b URGENT priority completed' rows && ok "priority play on the zone aired on b" || bad "priority on b"
+grep -q '^[0-9]* b MID priority completed' rows && ok "the airing on air during SIGHUP completed" || bad "MID: $(grep MID rows)"
 # At start, on SIGHUP and on the reload command.
 [ "$(grep -c 'schedule #1 in use' run.log)" -eq 3 ] && ok "SIGHUP and reload re-read the schedule" ||
   bad "schedule read $(grep -c 'schedule #1 in use' run.log) times, expected 3"
