@@ -144,7 +144,7 @@ test_unknown_key_warned(void)
                                      "station = { id = \"s\"; colour = \"red\"; };\n"
                                      "lines = (\n"
                                      "  { id = \"a\";\n"
-                                     "    volume = 3; }\n"
+                                     "    gain = 3; }\n"
                                      ");\n"
                                      "extra = 1;\n");
   g_autoptr(GError) error = NULL;
@@ -152,7 +152,7 @@ test_unknown_key_warned(void)
   g_assert_no_error(error);
   g_assert_cmpuint(config->warnings->len, ==, 3);
   g_autofree char *w1 = g_strdup_printf("%s:1: unknown setting 'colour' (ignored)", path);
-  g_autofree char *w2 = g_strdup_printf("%s:4: unknown setting 'volume' (ignored)", path);
+  g_autofree char *w2 = g_strdup_printf("%s:4: unknown setting 'gain' (ignored)", path);
   g_autofree char *w3 = g_strdup_printf("%s:6: unknown setting 'extra' (ignored)", path);
   g_assert_cmpstr(g_ptr_array_index(config->warnings, 0), ==, w1);
   g_assert_cmpstr(g_ptr_array_index(config->warnings, 1), ==, w2);
@@ -185,6 +185,21 @@ test_single_errors(void)
     { "station = { id = \"s\"; };\n", 1, "missing required setting 'lines'" },
     { "station = { id = \"s\"; };\ndatabase = \"\";\nlines = ( { id = \"a\"; } );\n", 2,
       "'database' must not be empty" },
+    /* Lines sharing a card: each names its channels, no channel twice. */
+    { "station = { id = \"s\"; };\nlines = ( { id = \"a\"; output = \"alsa:card\"; },\n"
+      "  { id = \"b\"; output = \"alsa:card\"; } );\n",
+      3, "lines 'a' and 'b' both use output 'alsa:card': lines sharing a card need 'channels'" },
+    { "station = { id = \"s\"; };\nlines = ( { id = \"a\"; output = \"alsa:card\"; channels = [1, 2]; },\n"
+      "  { id = \"b\"; output = \"alsa:card\"; channels = [2, 3]; } );\n",
+      3, "lines 'a' and 'b' both use channel 2 of output 'alsa:card'" },
+    { "station = { id = \"s\"; };\nlines = (\n  { id = \"a\"; output = \"alsa:card\"; channels = [1]; } );\n",
+      3, "'channels' must be a list of 2 card channel numbers" },
+    { "station = { id = \"s\"; };\nlines = (\n  { id = \"a\"; output = \"alsa:card\"; channels = [1, 9]; } );\n",
+      3, "card channel 9 in 'channels' is not 1..8" },
+    { "station = { id = \"s\"; };\nlines = (\n  { id = \"a\"; volume = 20; } );\n",
+      3, "'volume' is 20" },
+    { "station = { id = \"s\"; };\nlines = (\n  { id = \"a\"; monitor = \"hw:1\"; } );\n",
+      3, "monitor 'hw:1' is not \"alsa:PCM\"" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autofree char *name = g_strdup_printf("single-%u.cfg", i);
