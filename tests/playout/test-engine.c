@@ -94,14 +94,12 @@ make_wav(const char *name, gint16 value, guint32 frames)
   return path;
 }
 
-/* Feeds half of a 2 s WAV into a FIFO, then keeps it open without writing. */
+/* Feeds half of a 2 s WAV into a FIFO (its writer end, opened by the test),
+ * then keeps it open without writing. */
 static gpointer
 feed_fifo(gpointer data)
 {
-  const char *path = data;
-  FILE *f = fopen(path, "wb");
-  if (f == NULL)
-    return NULL;
+  FILE *f = data;
   write_wav_header(f, RATE * 2);
   write_frames(f, 1000, RATE / 2);
   fflush(f);
@@ -168,7 +166,13 @@ test_stalled_decoder(void)
   g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
   g_autofree char *good = make_wav("after-stall.wav", 2000, RATE / 2);
   g_autofree char *recording = g_build_filename(tmp_dir, "stall-rec.wav", NULL);
-  GThread *feeder = g_thread_new("fifo", feed_fifo, fifo);
+  /* The writer end is open before the engine opens the FIFO (O_RDWR does not
+   * wait for a reader): a reader that came first would see end-of-file. */
+  int fd = open(fifo, O_RDWR);
+  g_assert_cmpint(fd, >=, 0);
+  FILE *writer = fdopen(fd, "wb");
+  g_assert_nonnull(writer);
+  GThread *feeder = g_thread_new("fifo", feed_fifo, writer);
 
   Outcome stalled = { .name = "stalled" }, next = { .name = "next" };
   LoaEngineItem items[] = { { .path = fifo, .data = &stalled }, { .path = good, .data = &next } };
