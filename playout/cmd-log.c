@@ -13,7 +13,7 @@
 enum {
   COL_ID, COL_LINE, COL_SPOT, COL_TITLE, COL_CATEGORY, COL_TOPIC, COL_PRIORITY,
   COL_SCHEDULED, COL_STARTED, COL_ENDED, COL_DURATION, COL_SAMPLES, COL_STATUS, COL_REASON,
-  COL_SHA256, COL_EVENT,
+  COL_SHA256, COL_EVENT, COL_GAIN, COL_SWITCHES, COL_MONITOR, COL_MONITOR_LUFS,
 };
 
 static LoaTable *
@@ -36,6 +36,10 @@ make_table(void)
   loa_table_add_column(table, "reason", _("Reason"), LOA_COLUMN_TEXT);
   loa_table_add_column(table, "spot_sha256", _("SHA-256"), LOA_COLUMN_TEXT);
   loa_table_add_column(table, "event", _("Event"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "gain_db", _("Gain dB"), LOA_COLUMN_NUMBER);
+  loa_table_add_column(table, "switches", _("Switch"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "monitor", _("Monitor"), LOA_COLUMN_TEXT);
+  loa_table_add_column(table, "monitor_lufs", _("Monitor LUFS"), LOA_COLUMN_NUMBER);
   return table;
 }
 
@@ -43,7 +47,8 @@ make_table(void)
 static void
 hide_wide_columns(LoaTable *table)
 {
-  static const guint wide[] = { COL_TOPIC, COL_PRIORITY, COL_SAMPLES, COL_SHA256, COL_EVENT };
+  static const guint wide[] = { COL_TOPIC, COL_PRIORITY, COL_SAMPLES, COL_SHA256, COL_EVENT,
+                                COL_GAIN, COL_SWITCHES, COL_MONITOR_LUFS };
   for (size_t i = 0; i < G_N_ELEMENTS(wide); i++)
     loa_table_hide_in_table(table, wide[i]);
 }
@@ -164,6 +169,12 @@ loa_cmd_log(LoaContext *ctx, int argc, char **argv)
     loa_table_set(table, COL_REASON, a->reason);
     loa_table_set(table, COL_SHA256, a->spot_sha256);
     loa_table_set(table, COL_EVENT, a->event_ref);
+    if (a->gain_known)
+      loa_table_take(table, COL_GAIN, g_strdup_printf("%.2f", a->gain_db));
+    loa_table_set(table, COL_SWITCHES, a->switches);
+    loa_table_set(table, COL_MONITOR, a->monitor);
+    if (a->monitor_lufs_known)
+      loa_table_take(table, COL_MONITOR_LUFS, g_strdup_printf("%.2f", a->monitor_lufs));
   }
   hide_wide_columns(table);
   if (!loa_table_print(table, format, stdout))

@@ -58,6 +58,11 @@ grep -q '^a completed present -[0-9]' rows && ok "line a: program present on its
 grep -q '^b completed absent ' rows && ok "line b: nothing on its return" || bad "line b: $(grep '^b' rows)"
 grep -q "line 'b': DEAD AIR" run.log && ok "dead-air alarm raised for b" || bad "no dead-air alarm"
 grep -q "line 'a': DEAD AIR" run.log && bad "dead-air alarm for a" || ok "no alarm for a"
+# loa log shows the monitor's verdict and level (columns by name).
+L log --format csv | tr -d '\r' | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  { print $c["line"], $c["monitor"], ($c["monitor_lufs"] != "" ? "level" : "none") }' > log-monitor
+grep -q '^a present level$' log-monitor && grep -q '^b absent none$' log-monitor &&
+  ok "loa log shows each airing's monitor verdict" || bad "loa log monitor columns: $(cat log-monitor)"
 grep -q "line 'c': DEAD AIR: the output is silent" run.log && ok "dead-air alarm from c's own output level" ||
   bad "no output dead-air alarm for c"
 # The status while airing: a's output level is the spot's (DC 3000: about -20.8 dBFS).
