@@ -132,12 +132,15 @@ attach_sequence(GPtrArray *branches)
 }
 
 /* Engine lock held. Releases branch as soon as possible: at the mixer's
- * position when its first buffer is ready. */
+ * position when its first buffer is ready. Its target is where the mixer is
+ * now, not 0: the watchdog gives a branch STALL_LIMIT from its target to
+ * deliver, and a slow decoder start is not a stall. */
 static void
 release_asap(Branch *branch)
 {
   branch->asap = TRUE;
-  branch_request_release(branch, 0);
+  GstClockTime position = branch->engine->mixer_position;
+  branch_request_release(branch, GST_CLOCK_TIME_IS_VALID(position) ? position : 0);
 }
 
 gboolean
@@ -909,14 +912,38 @@ halt(LoaEngine *engine, const char *status, const char *reason)
     branch_remove(engine->branches->data);
 }
 
+/* Takes a line's part out of its card's pipeline, which goes on for the
+ * other lines: its probes point at the engine, so its streaming must be over
+ * before the engine is freed. The card mixer's pad is released first: that
+ * wakes the line's thread if it waits in the mixer, which stopping needs. */
+static void
+detach_from_card(LoaEngine *engine)
+{
+  GstElement *bin = GST_ELEMENT(engine->container);
+  if (bin == NULL || GST_OBJECT_PARENT(bin) == NULL)
+    return;
+  g_autoptr(GstPad) ghost = gst_element_get_static_pad(bin, "src");
+  g_autoptr(GstPad) card_pad = ghost != NULL ? gst_pad_get_peer(ghost) : NULL;
+  if (card_pad != NULL) {
+    gst_pad_unlink(ghost, card_pad);
+    gst_element_release_request_pad(engine->card->mixer, card_pad);
+  }
+  gst_element_set_locked_state(bin, TRUE);
+  gst_element_set_state(bin, GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(engine->pipeline), bin);
+  engine->container = NULL;
+}
+
 void
 loa_engine_free(LoaEngine *engine)
 {
   if (engine == NULL)
     return;
   loa_engine_stop(engine, _("the line was shut down"));
-  if (engine->card != NULL)
+  if (engine->card != NULL) {
     g_ptr_array_remove(engine->card->engines, engine);
+    detach_from_card(engine);
+  }
   if (engine->bus_watch != 0)
     g_source_remove(engine->bus_watch);
   gst_clear_object(&engine->pipeline);

@@ -31,7 +31,7 @@ T0=$(( $(date +%s) + 4 ))
 echo "events = ( { at = \"$(local_time $T0)\"; lines = \"fm\"; play = \"P\"; } );" > schedule.cfg
 L schedule load schedule.cfg > /dev/null || bad "schedule load"
 ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$VCARD_CONF:$work/asoundrc" \
-  L run --for $(( T0 + 4 - $(date +%s) )) 2> run.log || bad "loa run"
+  L run --for $(( T0 + 6 - $(date +%s) )) 2> run.log || bad "loa run"
 # digits FROM TO: the DTMF digits (10 = *, 11 = #) in seconds [FROM, TO) of the recording.
 digits() {
   sox fm.wav -t wav "part.wav" trim "$1" "=$2" 2> /dev/null || { echo "sox failed"; return; }
