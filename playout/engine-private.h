@@ -83,6 +83,7 @@ struct LoaEngineCard {
   gboolean failed;            /* the pipeline would not start or the device failed */
   GstClockTime base_time;
   GstClockTime latency;
+  GstClock *clock;            /* the pipeline's clock (ref) */
 };
 
 struct LoaEngine {
@@ -99,6 +100,9 @@ struct LoaEngine {
   GstElement *mixer;
   GstCaps *caps;              /* the line's raw format */
   GstClockTime base_time;
+  GstClock *clock;            /* the pipeline's clock (ref; the card's for a card line) */
+  gint64 (*wall_minus_clock_ns)(gpointer data);  /* NULL: the system's (loa-time.h) */
+  gpointer clock_data;
   gboolean running;
   gboolean stopped;
   guint bus_watch;
@@ -116,7 +120,7 @@ struct LoaEngine {
 
 /* --- time (engine.c) ----------------------------------------------------- */
 
-/* The engine's running time now, on the monotonic clock of its pipeline. */
+/* The engine's running time now, on the clock of its pipeline. */
 GstClockTime loa_engine_now_running_time(LoaEngine *engine);
 
 /* The wall time (UTC ns) at which the samples of running time rt leave the

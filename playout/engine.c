@@ -36,14 +36,22 @@ G_DEFINE_QUARK(loa-engine-error-quark, loa_engine_error)
 GstClockTime
 loa_engine_now_running_time(LoaEngine *engine)
 {
-  return (GstClockTime)loa_time_now_monotonic_ns() - engine->base_time;
+  return gst_clock_get_time(engine->clock) - engine->base_time;
+}
+
+static gint64
+wall_minus_clock(LoaEngine *engine)
+{
+  if (engine->wall_minus_clock_ns != NULL)
+    return engine->wall_minus_clock_ns(engine->clock_data);
+  return loa_time_wall_minus_monotonic_ns();
 }
 
 /* The running time whose samples leave the sink at wall time wall_ns. */
 static GstClockTimeDiff
 wall_to_running_time(LoaEngine *engine, gint64 wall_ns)
 {
-  return wall_ns - loa_time_wall_minus_monotonic_ns() - (gint64)engine->base_time -
+  return wall_ns - wall_minus_clock(engine) - (gint64)engine->base_time -
          (gint64)engine->latency;
 }
 
@@ -51,7 +59,7 @@ gint64
 loa_engine_running_time_to_wall(LoaEngine *engine, GstClockTime rt)
 {
   return (gint64)rt + (gint64)engine->base_time + (gint64)engine->latency +
-         loa_time_wall_minus_monotonic_ns();
+         wall_minus_clock(engine);
 }
 
 /* The mixer's output: how far it has mixed, so a late release is moved
@@ -560,14 +568,26 @@ build_line(LoaEngine *engine, GError **error)
 }
 
 /* The monotonic system clock: placement never moves with wall-clock steps,
- * and the sink is slaved to it by resampling. */
-static void
+ * and the sink is slaved to it by resampling (loa_time_now_monotonic_ns() is
+ * the same clock). Returns it (a new reference). */
+static GstClock *
 use_monotonic_clock(GstElement *pipeline, GstClockTime latency)
 {
-  g_autoptr(GstClock) clock = gst_system_clock_obtain();
+  GstClock *clock = gst_system_clock_obtain();
   gst_pipeline_use_clock(GST_PIPELINE(pipeline), clock);
   if (latency > 0)
     gst_pipeline_set_latency(GST_PIPELINE(pipeline), latency);
+  return clock;
+}
+
+void
+loa_engine_use_clock(LoaEngine *engine, const LoaEngineClock *clock)
+{
+  g_return_if_fail(engine->card == NULL && !engine->running && !engine->stopped);
+  gst_object_replace((GstObject **)&engine->clock, GST_OBJECT(clock->gst_clock));
+  gst_pipeline_use_clock(GST_PIPELINE(engine->pipeline), engine->clock);
+  engine->wall_minus_clock_ns = clock->wall_minus_clock_ns;
+  engine->clock_data = clock->data;
 }
 
 LoaEngine *
@@ -602,7 +622,7 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
     loa_engine_free(engine);
     return NULL;
   }
-  use_monotonic_clock(engine->pipeline, engine->latency);
+  engine->clock = use_monotonic_clock(engine->pipeline, engine->latency);
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(engine->pipeline));
   engine->bus_watch = gst_bus_add_watch(bus, on_bus_message, engine);
   return engine;
@@ -670,7 +690,7 @@ loa_engine_card_new(const char *output, int highest_channel, const LoaConfig *co
     loa_engine_card_free(card);
     return NULL;
   }
-  use_monotonic_clock(card->pipeline, card->latency);
+  card->clock = use_monotonic_clock(card->pipeline, card->latency);
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(card->pipeline));
   card->bus_watch = gst_bus_add_watch(bus, on_card_message, card);
   return card;
@@ -686,6 +706,7 @@ loa_engine_card_free(LoaEngineCard *card)
   if (card->bus_watch != 0)
     g_source_remove(card->bus_watch);
   gst_clear_object(&card->pipeline);
+  gst_clear_object(&card->clock);
   g_ptr_array_unref(card->engines);
   g_free(card->output);
   g_free(card);
@@ -698,6 +719,7 @@ loa_engine_new_on_card(LoaEngineCard *card, const LoaLineConfig *line, const Loa
   LoaEngine *engine = engine_alloc(line, config, callbacks, user_data);
   engine->card = card;
   engine->pipeline = gst_object_ref(card->pipeline);
+  engine->clock = gst_object_ref(card->clock);
   g_autofree char *name = g_strdup_printf("line-%s", line->id);
   engine->container = GST_BIN(gst_bin_new(name));
   gst_bin_add(GST_BIN(card->pipeline), GST_ELEMENT(engine->container));
@@ -947,6 +969,7 @@ loa_engine_free(LoaEngine *engine)
   if (engine->bus_watch != 0)
     g_source_remove(engine->bus_watch);
   gst_clear_object(&engine->pipeline);
+  gst_clear_object(&engine->clock);
   gst_clear_caps(&engine->caps);
   g_mutex_clear(&engine->lock);
   g_cond_clear(&engine->cond);
@@ -970,4 +993,18 @@ guint
 loa_engine_pending(const LoaEngine *engine)
 {
   return g_list_length(engine->branches);
+}
+
+guint
+loa_engine_preparing(LoaEngine *engine)
+{
+  guint count = 0;
+  g_mutex_lock(&engine->lock);
+  for (GList *l = engine->branches; l != NULL; l = l->next) {
+    const Branch *branch = l->data;
+    if (branch->state == BRANCH_PREPARING && !branch->cancelled)
+      count++;
+  }
+  g_mutex_unlock(&engine->lock);
+  return count;
 }

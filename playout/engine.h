@@ -105,6 +105,23 @@ LoaEngine *loa_engine_new_on_card(LoaEngineCard *card, const LoaLineConfig *line
                                   const LoaConfig *config, const LoaEngineCallbacks *callbacks,
                                   gpointer user_data, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The clocks a line runs on. By default its pipeline runs on the monotonic
+ * system clock and wall time is the system's (loa-time.h). Tests of the
+ * timeline give a GstTestClock they advance themselves and a wall clock that
+ * follows it, and run the engine faster than real time with the very same
+ * placement code. */
+typedef struct {
+  gpointer gst_clock;   /* a GstClock for the pipeline; the engine takes a reference */
+  /* Wall time (UTC ns) minus gst_clock's time, now: a step of the wall clock
+   * shows as a change of this value. Called on the main thread. */
+  gint64 (*wall_minus_clock_ns)(gpointer data);
+  gpointer data;
+} LoaEngineClock;
+
+/* Puts an engine with its own output (not on a shared card) on clock; only
+ * before loa_engine_start(). */
+void loa_engine_use_clock(LoaEngine *engine, const LoaEngineClock *clock);
+
 /* Starts the pipeline: silence flows from then on. */
 gboolean loa_engine_start(LoaEngine *engine, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
@@ -149,3 +166,6 @@ const char *loa_engine_line_id(const LoaEngine *engine);
 int loa_engine_rate(const LoaEngine *engine);
 /* Items queued and not yet finished. */
 guint loa_engine_pending(const LoaEngine *engine);
+
+/* Items queued whose decoder has not delivered their first buffer yet. */
+guint loa_engine_preparing(LoaEngine *engine);

@@ -46,9 +46,11 @@ if(NOT CMAKE_BUILD_TYPE STREQUAL "Asan")
   endif()
 endif()
 
-# The engine alone, in real time: failures at air time leave no dead air.
+# The engine alone, mostly on a GstTestClock faster than real time:
+# placement, priorities and failures at air time.
+pkg_check_modules(GSTCHECK REQUIRED IMPORTED_TARGET gstreamer-check-1.0)
 add_executable(test-playout-engine playout/test-engine.c)
-target_link_libraries(test-playout-engine PRIVATE loa-playout)
+target_link_libraries(test-playout-engine PRIVATE loa-playout PkgConfig::GSTCHECK m)
 add_test(NAME playout.engine COMMAND test-playout-engine)
 set_tests_properties(playout.engine PROPERTIES TIMEOUT 120 LABELS "integration")
 
