@@ -110,6 +110,7 @@ typedef struct {
   int channels;           /* engine.channels: channels of every line */
   int prepare_seconds;    /* engine.prepare_seconds: how far ahead airings are prepared */
   int latency_ms;         /* engine.latency_ms: fixed pipeline latency, 0 = what the pipeline needs */
+  int realtime_priority;  /* engine.realtime_priority: SCHED_FIFO priority of output threads, 0 = off */
   double loudness_target; /* loudness_target: LUFS every spot is brought to at air time */
   double true_peak_max;   /* true_peak_max: dBTP the air gain keeps each spot's true peak under */
   char *filler;           /* filler: spot id aired when a spot fails at air time and nothing

@@ -11,6 +11,7 @@
 #include "loa-time.h"
 #include "mixer.h"
 #include "output.h"
+#include "realtime.h"
 
 #include <gst/audio/audio.h>
 #include <gst/gst.h>
@@ -623,6 +624,8 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
     return NULL;
   }
   engine->clock = use_monotonic_clock(engine->pipeline, engine->latency);
+  g_autofree char *label = g_strdup_printf(_("line '%s'"), line->id);
+  loa_realtime_watch(engine->pipeline, config->realtime_priority, label);
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(engine->pipeline));
   engine->bus_watch = gst_bus_add_watch(bus, on_bus_message, engine);
   return engine;
@@ -691,6 +694,8 @@ loa_engine_card_new(const char *output, int highest_channel, const LoaConfig *co
     return NULL;
   }
   card->clock = use_monotonic_clock(card->pipeline, card->latency);
+  g_autofree char *card_label = g_strdup_printf(_("card %s"), output);
+  loa_realtime_watch(card->pipeline, config->realtime_priority, card_label);
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(card->pipeline));
   card->bus_watch = gst_bus_add_watch(bus, on_card_message, card);
   return card;
