@@ -11,13 +11,16 @@
  * full decode whose frames are counted and compared with the declared length.
  * The counted frames, not the declared duration, are what the catalog stores.
  * The same decode feeds the loudness measurement and the cue scan
- * (loudness.h): a file is read from disk once for the hash and decoded once. */
+ * (loudness.h): a file is read from disk once for the hash and decoded once.
+ * An MP3's LAME tag (mp3-gapless.h) bounds the cues to the audio that was
+ * encoded, whether or not the decoder trimmed the encoder's delay and padding. */
 #define G_LOG_DOMAIN "loa-library"
 
 #include "ingest.h"
 
 #include "framing.h"
 #include "loudness.h"
+#include "mp3-gapless.h"
 
 #include "config.h"
 #include "db.h"
@@ -774,10 +777,53 @@ fail:
   return FALSE;
 }
 
-/* Takes the measurement out of decode into spot. FALSE with
- * LOA_SPOT_ERROR_NOT_AUDIO if it failed or the file is all silence. */
+/* Where the audio the encoder was given lies in the decode of an MP3 whose
+ * LAME tag says (mp3-gapless.h): TRUE with [*start, *end) in decoded frames.
+ * FALSE, with nothing set, for any other file, for a tag that fails its
+ * checks, and for a decode whose length fits neither the untrimmed nor the
+ * trimmed stream: the decode is then taken as it is. */
 static gboolean
-take_measurement(const char *path, const Decode *decode, LoaSpot *spot, GError **error)
+mp3_audio_bounds(const char *path, const char *copy_path, const Probe *probe,
+                 const Decode *decode, gint64 *start, gint64 *end)
+{
+  if (probe->format != FORMAT_MPEG_AUDIO)
+    return FALSE;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GMappedFile) mapped = g_mapped_file_new(copy_path, FALSE, &local);
+  if (mapped == NULL) {
+    g_debug("%s: cannot read its LAME tag: %s", path, local->message);
+    return FALSE;
+  }
+  LoaMp3Gapless gapless;
+  LoaMp3GaplessStatus status =
+    loa_mp3_gapless_read((const guint8 *)g_mapped_file_get_contents(mapped),
+                         g_mapped_file_get_length(mapped), &gapless);
+  if (status == LOA_MP3_GAPLESS_INVALID)
+    g_debug("%s: its LAME tag fails its CRC or is inconsistent: ignored", path);
+  if (status != LOA_MP3_GAPLESS_FOUND)
+    return FALSE;
+  if (gapless.sample_rate != GST_AUDIO_INFO_RATE(&decode->info) ||
+      !loa_mp3_gapless_bounds(&gapless, decode->frames, start, end)) {
+    g_debug("%s: LAME tag (%s: %" PRId64 " frames of %u, delay %u, padding %u, %d Hz) does not "
+            "fit the decode (%" PRId64 " frames at %d Hz): ignored",
+            path, gapless.encoder, gapless.frames, gapless.samples_per_frame,
+            gapless.encoder_delay, gapless.encoder_padding, gapless.sample_rate, decode->frames,
+            GST_AUDIO_INFO_RATE(&decode->info));
+    return FALSE;
+  }
+  g_debug("%s: LAME tag (%s, delay %u, padding %u): the audio is decoded frames "
+          "[%" PRId64 ", %" PRId64 ") of %" PRId64,
+          path, gapless.encoder, gapless.encoder_delay, gapless.encoder_padding, *start, *end,
+          decode->frames);
+  return TRUE;
+}
+
+/* Takes the measurement out of decode into spot, with the cues inside the
+ * decoded frames [audio_start, audio_end). FALSE with LOA_SPOT_ERROR_NOT_AUDIO
+ * if it failed or nothing in there is above the silence threshold. */
+static gboolean
+take_measurement(const char *path, const Decode *decode, gint64 audio_start, gint64 audio_end,
+                 LoaSpot *spot, GError **error)
 {
   if (decode->loudness == NULL) {
     g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_NOT_AUDIO,
@@ -787,7 +833,10 @@ take_measurement(const char *path, const Decode *decode, LoaSpot *spot, GError *
   }
   LoaLoudnessResult result;
   loa_loudness_get(decode->loudness, &result);
-  if (result.cue_out_frame <= result.cue_in_frame) {
+  /* Silence cues can only move the audio's bounds inward. */
+  gint64 cue_in = MAX(result.cue_in_frame, audio_start);
+  gint64 cue_out = MIN(result.cue_out_frame, audio_end);
+  if (cue_out <= cue_in) {
     g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_NOT_AUDIO,
                 _("%s: the audio is silent (nothing above %.0f dBFS)"), path, decode->silence_db);
     return FALSE;
@@ -796,8 +845,10 @@ take_measurement(const char *path, const Decode *decode, LoaSpot *spot, GError *
   spot->loudness_lufs = result.integrated_lufs;
   spot->loudness_range_lu = result.range_lu;
   spot->true_peak_dbtp = result.true_peak_dbtp;
-  spot->cue_in_ns = (gint64)gst_util_uint64_scale(result.cue_in_frame, GST_SECOND, rate);
-  spot->cue_out_ns = (gint64)gst_util_uint64_scale(result.cue_out_frame, GST_SECOND, rate);
+  /* Rounded up, so that the engine's conversion back to frames (ns × rate,
+   * rounded down) lands on this very frame at this rate. */
+  spot->cue_in_ns = (gint64)gst_util_uint64_scale_ceil(cue_in, GST_SECOND, rate);
+  spot->cue_out_ns = (gint64)gst_util_uint64_scale_ceil(cue_out, GST_SECOND, rate);
   return TRUE;
 }
 
@@ -871,16 +922,26 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
   if (!probe_copy(path, copy.path, &probe, error) ||
       !check_structure(path, copy.path, &probe, error))
     return NULL;
-  /* MP3: GStreamer's MP3 decoders do not trim the encoder delay and padding
-   * (LAME/Xing header), so an MP3 decodes some tens of ms long and starts
-   * ~13 ms late; the count below includes them. That is within the duration
-   * tolerance, but not sample-accurate.
-   * TODO: normalise MP3 at ingest (decode, trim the delay/padding from the
-   * LAME header, store as FLAC) so MP3 spots start and abut exactly. */
+  /* MP3: the stored frames and duration are the decode as the engine decodes
+   * it (decodebin: mpegaudioparse ! avdec_mp3 on Debian 12), and the cues say
+   * where in it to air. GStreamer 1.22 trims an MP3's encoder delay and
+   * padding only when its LAME tag's encoder string starts with "LAME"; a
+   * file from ffmpeg ("Lavc...") decodes untrimmed, its first sample of
+   * audio LOA_MP3_DECODER_DELAY + the encoder delay (1105 for libmp3lame)
+   * frames in and its padding decoded after it. The contract: when the LAME
+   * tag (mp3-gapless.h) passes its CRC and the decoded length is exactly the
+   * trimmed or the untrimmed stream, cue-in is at or after the first frame of
+   * the encoded audio and cue-out at or before one past its last, so a spot
+   * airs exactly the audio that was encoded; only silence moves them further
+   * in. Without a usable tag (none, VBRI, a length that fits neither) the
+   * cues are the silence cues alone, as for any other format. */
   if (!decode_copy(path, copy.path, probe.duration, &decode, error))
     return NULL;
-  if (!check_decode(path, &probe, &decode, error) ||
-      !take_measurement(path, &decode, spot, error))
+  if (!check_decode(path, &probe, &decode, error))
+    return NULL;
+  gint64 audio_start = 0, audio_end = decode.frames;  /* all of it, unless a LAME tag says */
+  mp3_audio_bounds(path, copy.path, &probe, &decode, &audio_start, &audio_end);
+  if (!take_measurement(path, &decode, audio_start, audio_end, spot, error))
     return NULL;
 
   g_autofree char *sha_prefix = g_strndup(copy.sha256, 8);

@@ -7,7 +7,18 @@ add_test(NAME audio-library.ingest COMMAND test-audio-library-ingest)
 add_test(NAME audio-library.cli
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/audio-library/test-cli.sh $<TARGET_FILE:loa>)
 
-set_tests_properties(audio-library.ingest audio-library.cli PROPERTIES
+# MP3 gapless information: the LAME tag reader on handcrafted and damaged
+# frames, and MP3 spots from lame (trimmed by GStreamer) and with
+# libavcodec's tag (not trimmed) cued exactly on their audio.
+add_executable(test-audio-library-mp3-gapless audio-library/test-mp3-gapless.c)
+target_link_libraries(test-audio-library-mp3-gapless PRIVATE loa-audio-library)
+add_test(NAME audio-library.mp3-gapless COMMAND test-audio-library-mp3-gapless)
+add_executable(test-audio-library-ingest-mp3 audio-library/test-ingest-mp3.c)
+target_link_libraries(test-audio-library-ingest-mp3 PRIVATE loa-audio-library m)
+add_test(NAME audio-library.ingest-mp3 COMMAND test-audio-library-ingest-mp3)
+
+set_tests_properties(audio-library.ingest audio-library.cli audio-library.mp3-gapless
+  audio-library.ingest-mp3 PROPERTIES
   TIMEOUT 60 SKIP_RETURN_CODE 77 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
 
 # Loudness against reference signals (EBU Tech 3341/3342), cues, review rules,
