@@ -49,8 +49,11 @@ endif()
 # The engine alone, mostly on a GstTestClock faster than real time:
 # placement, priorities and failures at air time.
 pkg_check_modules(GSTCHECK REQUIRED IMPORTED_TARGET gstreamer-check-1.0)
+add_library(loa-test-fast-clock STATIC tools/fast-clock.c)
+target_include_directories(loa-test-fast-clock PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/tools)
+target_link_libraries(loa-test-fast-clock PUBLIC loa-playout PkgConfig::GSTCHECK)
 add_executable(test-playout-engine playout/test-engine.c)
-target_link_libraries(test-playout-engine PRIVATE loa-playout PkgConfig::GSTCHECK m)
+target_link_libraries(test-playout-engine PRIVATE loa-test-fast-clock m)
 add_test(NAME playout.engine COMMAND test-playout-engine)
 set_tests_properties(playout.engine PROPERTIES TIMEOUT 120 LABELS "integration")
 

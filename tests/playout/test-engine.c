@@ -14,13 +14,13 @@
 #include "config.h"
 #include "engine.h"
 #include "loa-time.h"
+#include "fast-clock.h"
 
 #include <inttypes.h>
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <gst/check/gsttestclock.h>
 #include <gst/gst.h>
 #include <math.h>
 #include <string.h>
@@ -29,102 +29,8 @@
 
 #define RATE 48000
 #define MS (G_GINT64_CONSTANT(1000000))
-/* How much faster than real time the test clock runs: the mixer's 100 ms of
- * slack for a following spot is 25 ms of real time at 4x, ample on a loaded
- * machine; $LOA_TEST_CLOCK_SPEED overrides it. */
-#define DEFAULT_SPEED 4.0
 
 static char *tmp_dir;
-
-/* --- a clock faster than real time ------------------------------------- */
-
-typedef struct {
-  GstClock *clock;     /* a GstTestClock */
-  gint64 wall_offset;  /* wall time − clock time */
-  double speed;
-  GThread *thread;
-  gint stop;
-  gint hold;           /* the engine is decoding a first buffer: time stands still */
-  LoaEngine *engine;   /* whose preparation holds the clock (main thread) */
-  guint watch;         /* main-context source watching it */
-  gint64 held_since;   /* real time the current hold began, 0 if none (main thread) */
-} FastClock;
-
-/* GstTestClock releases a waiter only when told to: this thread moves the
- * clock on at `speed` and releases every wait that is due, every 0.2 ms.
- * While the engine decodes a spot's first buffer the clock stands still, as
- * if decoders were infinitely fast: placement is then exact however slow the
- * machine (a decoder too slow for its time is a real-time test's matter). */
-static gpointer
-fast_clock_run(gpointer data)
-{
-  FastClock *fc = data;
-  GstTestClock *test_clock = GST_TEST_CLOCK(fc->clock);
-  gint64 real_base = g_get_monotonic_time();
-  GstClockTime clock_base = gst_clock_get_time(fc->clock);
-  while (!g_atomic_int_get(&fc->stop)) {
-    if (g_atomic_int_get(&fc->hold)) {
-      real_base = g_get_monotonic_time();
-      clock_base = gst_clock_get_time(fc->clock);
-    }
-    GstClockTime allowed =
-      clock_base + (GstClockTime)((double)(g_get_monotonic_time() - real_base) * 1000.0 * fc->speed);
-    if (allowed > gst_clock_get_time(fc->clock))
-      gst_test_clock_set_time(test_clock, allowed);
-    GstClockID id;
-    while ((id = gst_test_clock_process_next_clock_id(test_clock)) != NULL)
-      gst_clock_id_unref(id);
-    g_usleep(200);
-  }
-  return NULL;
-}
-
-static gint64
-fast_wall_minus_clock(gpointer data)
-{
-  return ((FastClock *)data)->wall_offset;
-}
-
-/* Main thread, every millisecond: holds the clock while the engine prepares
- * (for at most 5 s of real time, so a decoder that never delivers still
- * meets the watchdog). */
-static gboolean
-fast_clock_watch(gpointer data)
-{
-  FastClock *fc = data;
-  gboolean preparing = fc->engine != NULL && loa_engine_preparing(fc->engine) > 0;
-  gint64 now = g_get_monotonic_time();
-  if (!preparing)
-    fc->held_since = 0;
-  else if (fc->held_since == 0)
-    fc->held_since = now;
-  g_atomic_int_set(&fc->hold, preparing && now - fc->held_since < 5 * G_USEC_PER_SEC);
-  return G_SOURCE_CONTINUE;
-}
-
-static FastClock *
-fast_clock_new(void)
-{
-  FastClock *fc = g_new0(FastClock, 1);
-  fc->clock = gst_test_clock_new();
-  fc->wall_offset = loa_time_now_wall_ns();
-  const char *speed = g_getenv("LOA_TEST_CLOCK_SPEED");
-  fc->speed = speed != NULL ? g_ascii_strtod(speed, NULL) : DEFAULT_SPEED;
-  g_assert_cmpfloat(fc->speed, >, 0.0);
-  fc->thread = g_thread_new("fast-clock", fast_clock_run, fc);
-  fc->watch = g_timeout_add(1, fast_clock_watch, fc);
-  return fc;
-}
-
-static void
-fast_clock_free(FastClock *fc)
-{
-  g_source_remove(fc->watch);
-  g_atomic_int_set(&fc->stop, 1);
-  g_thread_join(fc->thread);
-  gst_object_unref(fc->clock);
-  g_free(fc);
-}
 
 typedef struct {
   const char *name;
@@ -266,7 +172,7 @@ rig_now(const Rig *rig)
 {
   if (rig->fc == NULL)
     return loa_time_now_wall_ns();
-  return (gint64)gst_clock_get_time(rig->fc->clock) + rig->fc->wall_offset;
+  return fast_clock_now_wall(rig->fc);
 }
 
 static void
@@ -280,12 +186,8 @@ rig_start(Rig *rig, const char *recording, gboolean fast)
                                &callbacks, &rig->run, &error);
   g_assert_no_error(error);
   if (fast) {
-    rig->fc = fast_clock_new();
-    LoaEngineClock clock = { .gst_clock = rig->fc->clock,
-                             .wall_minus_clock_ns = fast_wall_minus_clock,
-                             .data = rig->fc };
-    loa_engine_use_clock(rig->engine, &clock);
-    rig->fc->engine = rig->engine;
+    rig->fc = fast_clock_new(0);
+    fast_clock_attach(rig->fc, rig->engine);
   }
   g_assert_true(loa_engine_start(rig->engine, &error));
   g_assert_no_error(error);
@@ -341,15 +243,14 @@ rig_hold(Rig *rig)
 {
   if (rig->fc == NULL)
     return;
-  rig->fc->held_since = g_get_monotonic_time();
-  g_atomic_int_set(&rig->fc->hold, 1);
+  fast_clock_hold(rig->fc);
 }
 
 static void
 rig_stop(Rig *rig)
 {
   if (rig->fc != NULL)
-    rig->fc->engine = NULL;
+    fast_clock_detach(rig->fc, rig->engine);
   loa_engine_free(rig->engine);
   if (rig->fc != NULL)
     fast_clock_free(rig->fc);
@@ -865,7 +766,7 @@ test_wall_step(void)
   g_assert_true(loa_engine_queue(rig.engine, t_a, first, 1, &error));
   rig_run_until(&rig, t_a - 500 * MS);
   const gint64 step = -7 * LOA_NS_PER_SECOND;  /* the wall clock is set back 7 s */
-  rig.fc->wall_offset += step;
+  fast_clock_step_wall(rig.fc, step);
   rig_hold(&rig);
   gint64 t_b = rig_now(&rig) + 2 * LOA_NS_PER_SECOND;
   LoaEngineItem second[] = { { .path = b, .data = &ob, .duration_ns = LOA_NS_PER_SECOND / 2 } };
