@@ -1,6 +1,8 @@
 /* Framing checks of WAV, Ogg and MPEG audio files (see framing.h). */
 #include "framing.h"
 
+#include "mp3-gapless.h"
+
 #include "i18n.h"
 
 #include <inttypes.h>
@@ -109,35 +111,8 @@ loa_framing_check_ogg(const guint8 *data, gsize size)
 static guint
 mpeg_frame_length(guint32 h)
 {
-  static const guint16 kbps[2][3][16] = {
-    { /* MPEG-1 */
-      { 0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448, 0 },
-      { 0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 0 },
-      { 0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0 } },
-    { /* MPEG-2 and 2.5 */
-      { 0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256, 0 },
-      { 0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 0 },
-      { 0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 0 } },
-  };
-  static const guint rates[4][3] = {
-    { 11025, 12000, 8000 }, { 0, 0, 0 }, { 22050, 24000, 16000 }, { 44100, 48000, 32000 },
-  };
-  guint version = (h >> 19) & 3;  /* 0: 2.5, 1: reserved, 2: 2, 3: 1 */
-  guint layer = 4 - ((h >> 17) & 3);  /* 4 is reserved */
-  guint bitrate_index = (h >> 12) & 15;
-  guint rate_index = (h >> 10) & 3;
-  guint padding = (h >> 9) & 1;
-
-  if ((h & 0xffe00000u) != 0xffe00000u || version == 1 || layer == 4 || bitrate_index == 0 ||
-      bitrate_index == 15 || rate_index == 3)
-    return 0;
-  guint bitrate = kbps[version == 3 ? 0 : 1][layer - 1][bitrate_index] * 1000;
-  guint rate = rates[version][rate_index];
-  if (layer == 1)
-    return (12 * bitrate / rate + padding) * 4;
-  if (layer == 3 && version != 3)
-    return 72 * bitrate / rate + padding;
-  return 144 * bitrate / rate + padding;
+  LoaMpegFrameHeader header;
+  return loa_mpeg_frame_header_parse(h, &header) ? header.length : 0;
 }
 
 /* The frame count a Xing/Info header in the first frame declares, or -1. */

@@ -25,26 +25,14 @@
  * mono or MPEG-2 Info frames. */
 #define LAVC_TAG_CRC_SPAN 190
 
-/* What one frame header says; length 0 for what is not a usable header. */
-typedef struct {
-  guint length;       /* bytes, header included */
-  int rate;
-  int channels;
-  guint samples;      /* per frame */
-  gboolean mpeg1;
-  gboolean layer3;
-} FrameHeader;
-
 static guint32
 read_be32(const guint8 *p)
 {
   return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | (guint32)p[3];
 }
 
-/* Decodes the header h. FALSE for a reserved or free-format header (free
- * format has no length in the header, and LAME never writes its tag there). */
-static gboolean
-parse_header(guint32 h, FrameHeader *header)
+gboolean
+loa_mpeg_frame_header_parse(guint32 h, LoaMpegFrameHeader *header)
 {
   static const guint16 kbps[2][3][16] = {
     { /* MPEG-1 */
@@ -103,7 +91,7 @@ crc16(const guint8 *data, gsize size, guint16 crc)
 /* The offset of the first frame header in data that another valid header
  * follows, after any ID3v2 tags; -1 if there is none. */
 static gssize
-find_first_frame(const guint8 *data, gsize size, FrameHeader *header)
+find_first_frame(const guint8 *data, gsize size, LoaMpegFrameHeader *header)
 {
   gsize offset = 0;
   while (size - offset >= ID3V2_HEADER_SIZE && memcmp(data + offset, "ID3", 3) == 0) {
@@ -117,12 +105,12 @@ find_first_frame(const guint8 *data, gsize size, FrameHeader *header)
   }
   /* As the framing check and the parser do: junk before the first frame is
    * skipped, and a header counts only if the next frame's header follows. */
-  FrameHeader next;
+  LoaMpegFrameHeader next;
   for (; size - offset >= 4; offset++) {
-    if (!parse_header(read_be32(data + offset), header))
+    if (!loa_mpeg_frame_header_parse(read_be32(data + offset), header))
       continue;
     if (header->length <= size - offset && size - offset - header->length >= 4 &&
-        parse_header(read_be32(data + offset + header->length), &next))
+        loa_mpeg_frame_header_parse(read_be32(data + offset + header->length), &next))
       return (gssize)offset;
   }
   return -1;
@@ -182,7 +170,7 @@ loa_mp3_gapless_read(const guint8 *data, gsize size, LoaMp3Gapless *info)
   if (data == NULL)
     return LOA_MP3_GAPLESS_ABSENT;
 
-  FrameHeader header;
+  LoaMpegFrameHeader header;
   gssize found = find_first_frame(data, size, &header);
   if (found < 0 || !header.layer3)
     return LOA_MP3_GAPLESS_ABSENT;

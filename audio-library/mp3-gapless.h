@@ -23,6 +23,21 @@
  * avdec_mp3 (what decodebin picks) and mpg123audiodec: both 529. */
 #define LOA_MP3_DECODER_DELAY 529
 
+/* What one MPEG audio frame header (Layer I, II or III; MPEG-1, 2 or 2.5) says. */
+typedef struct {
+  guint length;       /* bytes, header included */
+  int rate;
+  int channels;
+  guint samples;      /* per frame */
+  gboolean mpeg1;
+  gboolean layer3;
+} LoaMpegFrameHeader;
+
+/* Decodes the 32-bit big-endian frame header h into *header. FALSE (header
+ * undefined) for anything but a valid header, and for free format (no length
+ * in the header; LAME never writes its tag there). */
+gboolean loa_mpeg_frame_header_parse(guint32 h, LoaMpegFrameHeader *header);
+
 typedef enum {
   LOA_MP3_GAPLESS_FOUND,    /* a LAME tag whose CRC matches: every field is filled in */
   LOA_MP3_GAPLESS_ABSENT,   /* no Layer III frame, no Xing/Info header in the first one (a
