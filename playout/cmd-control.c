@@ -121,37 +121,88 @@ one_argument(const char *command, int argc, const char *what)
   return FALSE;
 }
 
+/* What every control command has after its own options: --json, --socket. */
+typedef struct {
+  gboolean json;
+  char *socket_path;
+} ControlOptions;
+
+static void
+control_options_clear(ControlOptions *options)
+{
+  g_clear_pointer(&options->socket_path, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ControlOptions, control_options_clear)
+
+/* loa_command_parse() with own (NULL-terminated) options, then --json and
+ * --socket into *options. */
+static gboolean
+control_parse(ControlOptions *options, const GOptionEntry *own, const char *parameters,
+              const char *summary, int *argc, char ***argv, int *exit_code)
+{
+  g_autoptr(GArray) entries = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
+  for (const GOptionEntry *e = own; e != NULL && e->long_name != NULL; e++)
+    g_array_append_val(entries, *e);
+  const GOptionEntry common[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &options->json, N_("print the daemon's answer as JSON"),
+      NULL },
+    { "socket", 0, 0, G_OPTION_ARG_FILENAME, &options->socket_path,
+      N_("the daemon's control socket (default: control_socket of the config)"), N_("PATH") },
+  };
+  g_array_append_vals(entries, common, G_N_ELEMENTS(common));
+  return loa_command_parse((*argv)[0], parameters, summary, (const GOptionEntry *)entries->data,
+                           argc, argv, exit_code);
+}
+
+/* Sends cmd with args (may be NULL) to the daemon. With --json prints the
+ * answer and returns NULL, *exit_code then being the command's exit status;
+ * NULL too when the call failed (said, *exit_code set). Otherwise returns the
+ * answer for the caller to print. */
+static JsonNode *
+control_call(LoaContext *ctx, const ControlOptions *options, const char *cmd, JsonObject *args,
+             int *exit_code)
+{
+  JsonNode *result = loa_command_call_daemon(ctx, options->socket_path, cmd, args, exit_code);
+  if (result != NULL && options->json) {
+    *exit_code = loa_command_print_json(result);
+    json_node_unref(result);
+    return NULL;
+  }
+  return result;
+}
+
+static gboolean
+no_arguments(const char *command, int argc)
+{
+  if (argc == 1)
+    return TRUE;
+  loa_command_error(_("%s takes no arguments besides its options"), command);
+  return FALSE;
+}
+
 /* ---- now ---- */
 
 int
 loa_cmd_now(LoaContext *ctx, int argc, char **argv)
 {
-  g_autofree char *socket_path = NULL;
+  g_auto(ControlOptions) options = { 0 };
   g_autofree char *line = NULL;
-  gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "line", 0, 0, G_OPTION_ARG_STRING, &line, N_("only this line"), N_("LINE") },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print the daemon's answer as JSON"), NULL },
-    { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path,
-      N_("the daemon's control socket (default: control_socket of the config)"), N_("PATH") },
     { NULL },
   };
   int exit_code = LOA_EXIT_OK;
-  if (!loa_command_parse(argv[0], NULL, _("Show what is on air on every line now."), entries,
-                         &argc, &argv, &exit_code))
+  if (!control_parse(&options, entries, NULL, _("Show what is on air on every line now."),
+                     &argc, &argv, &exit_code))
     return exit_code;
-  if (argc != 1) {
-    loa_command_error(_("%s takes no arguments besides its options"), "now");
+  if (!no_arguments("now", argc))
     return LOA_EXIT_USAGE;
-  }
   g_autoptr(JsonObject) args = json_object_new();
   if (line != NULL)
     json_object_set_string_member(args, "line", line);
-  g_autoptr(JsonNode) result = loa_command_call_daemon(ctx, socket_path, "now", args, &exit_code);
+  g_autoptr(JsonNode) result = control_call(ctx, &options, "now", args, &exit_code);
   if (result == NULL)
     return exit_code;
-  if (json)
-    return loa_command_print_json(result);
   JsonArray *lines = result_array(result, "lines", "now");
   if (lines == NULL)
     return LOA_EXIT_PROBLEM;
@@ -188,20 +239,16 @@ loa_cmd_now(LoaContext *ctx, int argc, char **argv)
 int
 loa_cmd_next(LoaContext *ctx, int argc, char **argv)
 {
-  g_autofree char *socket_path = NULL;
+  g_auto(ControlOptions) options = { 0 };
   g_autofree char *line = NULL;
-  gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "line", 0, 0, G_OPTION_ARG_STRING, &line, N_("only this line"), N_("LINE") },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print the daemon's answer as JSON"), NULL },
-    { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path,
-      N_("the daemon's control socket (default: control_socket of the config)"), N_("PATH") },
     { NULL },
   };
   int exit_code = LOA_EXIT_OK;
-  if (!loa_command_parse(argv[0], _("[N]"),
-                         _("Show the next N airings of every line (default 5, at most 100)."),
-                         entries, &argc, &argv, &exit_code))
+  if (!control_parse(&options, entries, _("[N]"),
+                     _("Show the next N airings of every line (default 5, at most 100)."),
+                     &argc, &argv, &exit_code))
     return exit_code;
   gint64 count = 5;
   if (argc > 2) {
@@ -222,11 +269,9 @@ loa_cmd_next(LoaContext *ctx, int argc, char **argv)
   json_object_set_int_member(args, "count", count);
   if (line != NULL)
     json_object_set_string_member(args, "line", line);
-  g_autoptr(JsonNode) result = loa_command_call_daemon(ctx, socket_path, "next", args, &exit_code);
+  g_autoptr(JsonNode) result = control_call(ctx, &options, "next", args, &exit_code);
   if (result == NULL)
     return exit_code;
-  if (json)
-    return loa_command_print_json(result);
   JsonArray *airings = result_array(result, "airings", "next");
   if (airings == NULL)
     return LOA_EXIT_PROBLEM;
@@ -262,26 +307,17 @@ static int
 line_action(LoaContext *ctx, int argc, char **argv, const char *cmd, const char *summary,
             const char *ended_member)
 {
-  g_autofree char *socket_path = NULL;
-  gboolean json = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print the daemon's answer as JSON"), NULL },
-    { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path,
-      N_("the daemon's control socket (default: control_socket of the config)"), N_("PATH") },
-    { NULL },
-  };
+  g_auto(ControlOptions) options = { 0 };
   int exit_code = LOA_EXIT_OK;
-  if (!loa_command_parse(argv[0], _("LINE"), summary, entries, &argc, &argv, &exit_code))
+  if (!control_parse(&options, NULL, _("LINE"), summary, &argc, &argv, &exit_code))
     return exit_code;
   if (!one_argument(cmd, argc, _("LINE")))
     return LOA_EXIT_USAGE;
   g_autoptr(JsonObject) args = json_object_new();
   json_object_set_string_member(args, "line", argv[1]);
-  g_autoptr(JsonNode) result = loa_command_call_daemon(ctx, socket_path, cmd, args, &exit_code);
+  g_autoptr(JsonNode) result = control_call(ctx, &options, cmd, args, &exit_code);
   if (result == NULL)
     return exit_code;
-  if (json)
-    return loa_command_print_json(result);
   JsonObject *object = JSON_NODE_HOLDS_OBJECT(result) ? json_node_get_object(result) : NULL;
   JsonObject *ended = airing_member(object, ended_member);
   if (ended == NULL) {
@@ -325,11 +361,10 @@ loa_cmd_stop(LoaContext *ctx, int argc, char **argv)
 int
 loa_cmd_play(LoaContext *ctx, int argc, char **argv)
 {
-  g_autofree char *socket_path = NULL;
+  g_auto(ControlOptions) options = { 0 };
   g_autofree char *lines = NULL;
   g_autofree char *zone = NULL;
   g_autofree char *priority = NULL;
-  gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "lines", 0, 0, G_OPTION_ARG_STRING, &lines,
       N_("the lines to air on, separated by commas, or \"all\""), N_("LINE,...") },
@@ -338,17 +373,14 @@ loa_cmd_play(LoaContext *ctx, int argc, char **argv)
     { "priority", 0, 0, G_OPTION_ARG_STRING, &priority,
       N_("\"priority\" (default): after the current spot; \"emergency\": cut in at once"),
       N_("LEVEL") },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print the daemon's answer as JSON"), NULL },
-    { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path,
-      N_("the daemon's control socket (default: control_socket of the config)"), N_("PATH") },
     { NULL },
   };
   int exit_code = LOA_EXIT_OK;
-  if (!loa_command_parse(argv[0], _("SPOT"),
-                         _("Air an approved spot now on some lines (urgent announcement).\n\n"
-                           "With --priority emergency it cuts in within a second and what it "
-                           "cuts is logged as interrupted."),
-                         entries, &argc, &argv, &exit_code))
+  if (!control_parse(&options, entries, _("SPOT"),
+                     _("Air an approved spot now on some lines (urgent announcement).\n\n"
+                       "With --priority emergency it cuts in within a second and what it "
+                       "cuts is logged as interrupted."),
+                     &argc, &argv, &exit_code))
     return exit_code;
   if (!one_argument("play", argc, _("SPOT")))
     return LOA_EXIT_USAGE;
@@ -390,11 +422,9 @@ loa_cmd_play(LoaContext *ctx, int argc, char **argv)
     json_object_set_array_member(args, "lines", array);
   }
 
-  g_autoptr(JsonNode) result = loa_command_call_daemon(ctx, socket_path, "play", args, &exit_code);
+  g_autoptr(JsonNode) result = control_call(ctx, &options, "play", args, &exit_code);
   if (result == NULL)
     return exit_code;
-  if (json)
-    return loa_command_print_json(result);
   JsonArray *airings = result_array(result, "airings", "play");
   if (airings == NULL)
     return LOA_EXIT_PROBLEM;
@@ -420,29 +450,18 @@ loa_cmd_play(LoaContext *ctx, int argc, char **argv)
 int
 loa_cmd_reload(LoaContext *ctx, int argc, char **argv)
 {
-  g_autofree char *socket_path = NULL;
-  gboolean json = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print the daemon's answer as JSON"), NULL },
-    { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path,
-      N_("the daemon's control socket (default: control_socket of the config)"), N_("PATH") },
-    { NULL },
-  };
+  g_auto(ControlOptions) options = { 0 };
   int exit_code = LOA_EXIT_OK;
-  if (!loa_command_parse(argv[0], NULL,
-                         _("Make the daemon re-read its configuration and the loaded schedule "
-                           "(as SIGHUP does); what is on air keeps playing."),
-                         entries, &argc, &argv, &exit_code))
+  if (!control_parse(&options, NULL, NULL,
+                     _("Make the daemon re-read its configuration and the loaded schedule "
+                       "(as SIGHUP does); what is on air keeps playing."),
+                     &argc, &argv, &exit_code))
     return exit_code;
-  if (argc != 1) {
-    loa_command_error(_("%s takes no arguments besides its options"), "reload");
+  if (!no_arguments("reload", argc))
     return LOA_EXIT_USAGE;
-  }
-  g_autoptr(JsonNode) result = loa_command_call_daemon(ctx, socket_path, "reload", NULL, &exit_code);
+  g_autoptr(JsonNode) result = control_call(ctx, &options, "reload", NULL, &exit_code);
   if (result == NULL)
     return exit_code;
-  if (json)
-    return loa_command_print_json(result);
   JsonObject *object = JSON_NODE_HOLDS_OBJECT(result) ? json_node_get_object(result) : NULL;
   JsonObject *schedule = airing_member(object, "schedule");
   if (schedule != NULL)
@@ -458,28 +477,17 @@ loa_cmd_reload(LoaContext *ctx, int argc, char **argv)
 int
 loa_cmd_lines(LoaContext *ctx, int argc, char **argv)
 {
-  g_autofree char *socket_path = NULL;
-  gboolean json = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print the daemon's answer as JSON"), NULL },
-    { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path,
-      N_("the daemon's control socket (default: control_socket of the config)"), N_("PATH") },
-    { NULL },
-  };
+  g_auto(ControlOptions) options = { 0 };
   int exit_code = LOA_EXIT_OK;
-  if (!loa_command_parse(argv[0], NULL,
-                         _("List the running daemon's lines: output and switch state."), entries,
-                         &argc, &argv, &exit_code))
+  if (!control_parse(&options, NULL, NULL,
+                     _("List the running daemon's lines: output and switch state."), &argc,
+                     &argv, &exit_code))
     return exit_code;
-  if (argc != 1) {
-    loa_command_error(_("%s takes no arguments besides its options"), "lines");
+  if (!no_arguments("lines", argc))
     return LOA_EXIT_USAGE;
-  }
-  g_autoptr(JsonNode) result = loa_command_call_daemon(ctx, socket_path, "lines", NULL, &exit_code);
+  g_autoptr(JsonNode) result = control_call(ctx, &options, "lines", NULL, &exit_code);
   if (result == NULL)
     return exit_code;
-  if (json)
-    return loa_command_print_json(result);
   JsonArray *lines = result_array(result, "lines", "lines");
   if (lines == NULL)
     return LOA_EXIT_PROBLEM;
