@@ -623,6 +623,23 @@ loa_monitor_end(LoaMonitor *monitor, gpointer airing, LoaMonitorResult *result)
   window_free(window);
 }
 
+gboolean
+loa_monitor_caught_up(LoaMonitor *monitor, gpointer airing)
+{
+  g_return_val_if_fail(monitor != NULL, TRUE);
+  gboolean caught_up = TRUE;
+  g_mutex_lock(&monitor->mutex);
+  for (guint i = 0; i < monitor->windows->len; i++) {
+    const Window *window = g_ptr_array_index(monitor->windows, i);
+    if (window->airing == airing) {
+      caught_up = !monitor->capturing || monitor->measured_until_wall_ns >= window->end_wall_ns;
+      break;
+    }
+  }
+  g_mutex_unlock(&monitor->mutex);
+  return caught_up;
+}
+
 void
 loa_monitor_stop(LoaMonitor *monitor)
 {

@@ -111,6 +111,11 @@ void loa_monitor_begin(LoaMonitor *monitor, gpointer airing, gint64 start_wall_n
  * there. An unknown key is a bug (critical) and gives "absent". */
 void loa_monitor_end(LoaMonitor *monitor, gpointer airing, LoaMonitorResult *result);
 
+/* Whether loa_monitor_end() for airing would judge at once: the capture has
+ * measured up to the end of its window, or cannot any more (not capturing),
+ * or the airing has no window. Thread-safe. */
+gboolean loa_monitor_caught_up(LoaMonitor *monitor, gpointer airing);
+
 /* Adds one measured block from outside (monitors without a device: the
  * output's level meter): RMS rms_dbfs over [start_wall_ns, start_wall_ns +
  * duration_ns). Blocks must come in time order. Thread-safe. */

@@ -23,6 +23,7 @@ typedef struct {
   gboolean failed;
   gint64 emergency_until;       /* wall ns: an emergency is on air until then; 0 if none */
   GList *on_air;                /* Airing * started and not finished, oldest first */
+  GList *finishing;             /* Finishing *: ended, log row waiting for the monitor */
   gint64 last_error_at;         /* wall ns of the last failure on the line, 0 if none */
   char *last_error;             /* what failed then, NULL if nothing did */
   guint retry_source;           /* timeout rebuilding a failed output, 0 if none */

@@ -64,12 +64,89 @@ on_started(gpointer item_data, gint64 started_at, gpointer user_data)
             when);
 }
 
+/* An airing that has ended and whose log row waits for the line's return to
+ * be measured up to its end (a capture block, ~110 ms, after it): the main
+ * loop never waits for the capture. */
+typedef struct {
+  Airing *airing;
+  char *status;
+  char *reason;
+  gint64 started_at, ended_at, frames;
+  gint64 deadline_us;   /* monotonic: judge with what is there after this */
+  guint source;
+} Finishing;
+
+/* How long a log row may wait for the monitor (as loa_monitor_end() would). */
+#define FINISH_WAIT_US (300 * G_TIME_SPAN_MILLISECOND)
+#define FINISH_POLL_MS 20
+
+/* Completes airing's log row with the monitor's verdict and frees it. */
+static void
+complete_airing(LoaDaemon *daemon, Airing *airing, const char *status, const char *reason,
+                gint64 started_at, gint64 ended_at, gint64 frames)
+{
+  g_autoptr(GError) error = NULL;
+  /* What the line's return showed of it (only if it started: else no window). */
+  LoaAiringFacts facts = { 0 };
+  if (airing->line->output_meter != NULL && airing->started_at > 0) {
+    LoaMonitorResult output = { 0 };
+    loa_monitor_end(airing->line->output_meter, airing, &output);
+  }
+  if (airing->line->monitor != NULL && airing->started_at > 0) {
+    LoaMonitorResult heard = { 0 };
+    loa_monitor_end(airing->line->monitor, airing, &heard);
+    facts.monitor = heard.verdict;
+    facts.monitor_lufs_known = heard.loudness_known;
+    facts.monitor_lufs = heard.loudness_lufs;
+  }
+  if (!loa_airlog_complete_with_facts(daemon->airlog, airing->airing_id, status, started_at,
+                                      ended_at, frames, loa_engine_rate(airing->line->engine),
+                                      reason, &facts, &error))
+    g_critical(_("line '%s': cannot complete the log row of %s: %s"), airing->line->config->id,
+               airing->spot_id, error->message);
+  airing_free(airing);
+}
+
+static void
+finishing_complete(Finishing *f)
+{
+  Line *line = f->airing->line;
+  line->finishing = g_list_remove(line->finishing, f);
+  if (f->source != 0)
+    g_source_remove(f->source);
+  complete_airing(line->daemon, f->airing, f->status, f->reason, f->started_at, f->ended_at,
+                  f->frames);
+  g_free(f->status);
+  g_free(f->reason);
+  g_free(f);
+}
+
+static gboolean
+on_finishing_poll(gpointer data)
+{
+  Finishing *f = data;
+  Line *line = f->airing->line;
+  if (line->monitor != NULL && !loa_monitor_caught_up(line->monitor, f->airing) &&
+      g_get_monotonic_time() < f->deadline_us)
+    return G_SOURCE_CONTINUE;
+  f->source = 0;
+  finishing_complete(f);
+  return G_SOURCE_REMOVE;
+}
+
+/* Completes every log row still waiting for the monitor (at shutdown). */
+static void
+finish_waiting(Line *line)
+{
+  while (line->finishing != NULL)
+    finishing_complete(line->finishing->data);
+}
+
 void
 loa_daemon_on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer user_data)
 {
   Airing *airing = item_data;
   LoaDaemon *daemon = user_data;
-  g_autoptr(GError) error = NULL;
 
   if (airing->tone) {
     if (g_strcmp0(outcome->status, LOA_AIRING_COMPLETED) != 0)
@@ -78,25 +155,10 @@ loa_daemon_on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpoi
     airing_free(airing);
     return;
   }
-  /* What the line's return showed of it (only if it started: else no window). */
-  LoaAiringFacts facts = { 0 };
-  LoaMonitorResult heard = { 0 };
-  if (airing->line->output_meter != NULL && airing->started_at > 0) {
-    LoaMonitorResult output = { 0 };
-    loa_monitor_end(airing->line->output_meter, airing, &output);
-  }
-  if (airing->line->monitor != NULL && airing->started_at > 0) {
-    loa_monitor_end(airing->line->monitor, airing, &heard);
-    facts.monitor = heard.verdict;
-    facts.monitor_lufs_known = heard.loudness_known;
-    facts.monitor_lufs = heard.loudness_lufs;
-  }
-  if (!loa_airlog_complete_with_facts(daemon->airlog, airing->airing_id, outcome->status,
-                                      outcome->started_at, outcome->ended_at, outcome->frames,
-                                      loa_engine_rate(airing->line->engine), outcome->reason,
-                                      &facts, &error))
-    g_critical(_("line '%s': cannot complete the log row of %s: %s"), airing->line->config->id,
-               airing->spot_id, error->message);
+  /* The line is free of it now: its switch hold goes (the post-roll counts
+   * from here) and it is no longer on air, whenever its row is completed. */
+  if (daemon->switcher != NULL)
+    loa_switcher_release(daemon->switcher, airing);
   airing->line->on_air = g_list_remove(airing->line->on_air, airing);
   if (g_strcmp0(outcome->status, LOA_AIRING_FAILED) == 0) {
     g_free(airing->line->last_error);
@@ -110,7 +172,25 @@ loa_daemon_on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpoi
   else
     g_message(_("line '%s': %s %s (%.3f s)"), airing->line->config->id, airing->spot_id,
               outcome->status, (double)(outcome->ended_at - outcome->started_at) / 1e9);
-  airing_free(airing);
+
+  if (airing->line->monitor == NULL || airing->started_at == 0 ||
+      loa_monitor_caught_up(airing->line->monitor, airing)) {
+    complete_airing(daemon, airing, outcome->status, outcome->reason, outcome->started_at,
+                    outcome->ended_at, outcome->frames);
+    return;
+  }
+  Finishing *f = g_new0(Finishing, 1);
+  f->airing = airing;
+  f->status = g_strdup(outcome->status);
+  f->reason = g_strdup(outcome->reason);
+  f->started_at = outcome->started_at;
+  f->ended_at = outcome->ended_at;
+  f->frames = outcome->frames;
+  f->deadline_us = g_get_monotonic_time() + FINISH_WAIT_US;
+  f->source = g_timeout_add(FINISH_POLL_MS, on_finishing_poll, f);
+  g_debug("line '%s': the log row of %s waits for the monitor", airing->line->config->id,
+          airing->spot_id);
+  airing->line->finishing = g_list_append(airing->line->finishing, f);
 }
 
 static const LoaEngineCallbacks engine_callbacks;
@@ -866,6 +946,7 @@ loa_daemon_free(LoaDaemon *daemon)
     Line *line = daemon->lines->pdata[i];
     if (line->retry_source != 0)
       g_source_remove(line->retry_source);
+    finish_waiting(line);
     g_clear_pointer(&line->monitor, loa_monitor_free);
     g_clear_pointer(&line->output_meter, loa_monitor_free);
     loa_engine_free(line->engine);
