@@ -3,9 +3,14 @@
 # scripts, libgpiod up to the kernel), and DTMF codes decoded back.
 add_executable(loa-test-modbus-sim hardware/modbus-sim.c)
 target_link_libraries(loa-test-modbus-sim PRIVATE PkgConfig::MODBUS PkgConfig::GLIB)
+# The tests' side of it (start, stop, read its write log), also used by the
+# switcher test in tests/playout.cmake.
+add_library(loa-test-modbus-sim-client STATIC tools/modbus-sim-client.c)
+target_include_directories(loa-test-modbus-sim-client PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/tools)
+target_link_libraries(loa-test-modbus-sim-client PUBLIC PkgConfig::GLIB)
 
 add_executable(test-hardware-switch hardware/test-switch.c)
-target_link_libraries(test-hardware-switch PRIVATE loa-hardware)
+target_link_libraries(test-hardware-switch PRIVATE loa-hardware loa-test-modbus-sim-client)
 add_test(NAME hardware.switch COMMAND test-hardware-switch)
 set_tests_properties(hardware.switch PROPERTIES TIMEOUT 120
   ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8;LOA_TEST_MODBUS_SIM=$<TARGET_FILE:loa-test-modbus-sim>")

@@ -63,6 +63,13 @@ add_test(NAME playout.clock-step
           ${CMAKE_CURRENT_BINARY_DIR}/playout-clock)
 set_tests_properties(playout.clock-step PROPERTIES TIMEOUT 60)
 
+# Wall-clock over cards whose crystals are 1000 ppm fast and slow.
+add_test(NAME playout.drift
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-drift.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-drift)
+set_tests_properties(playout.drift PROPERTIES TIMEOUT 90 LABELS "integration")
+
 # Priorities through the real daemon: emergency cut-in with fade, missed and
 # late-play spots after it, priority after the spot on air.
 add_test(NAME playout.priorities
@@ -72,9 +79,10 @@ add_test(NAME playout.priorities
 set_tests_properties(playout.priorities PROPERTIES TIMEOUT 120 LABELS "integration")
 
 # The switcher alone: its worker thread against the Modbus relay-board
-# simulator and a command script, with the main loop watched for stalls.
+# simulator and a command script, with the main loop watched for stalls
+# (simulator and its client library: tests/hardware.cmake).
 add_executable(test-playout-switcher playout/test-switcher.c)
-target_link_libraries(test-playout-switcher PRIVATE loa-playout)
+target_link_libraries(test-playout-switcher PRIVATE loa-playout loa-test-modbus-sim-client)
 add_test(NAME playout.switcher COMMAND test-playout-switcher)
 set_tests_properties(playout.switcher PROPERTIES TIMEOUT 120
   ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8;LOA_TEST_MODBUS_SIM=$<TARGET_FILE:loa-test-modbus-sim>")

@@ -7,98 +7,12 @@
 #include "switch.h"
 
 #include "../common/test-util.h"
+#include "modbus-sim-client.h"
 
-#include <gio/gio.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 static char *work_dir;
-static const char *modbus_sim;  /* path of loa-test-modbus-sim */
-
-/* A running simulator. */
-typedef struct {
-  GSubprocess *process;
-  int port;
-  char *log_path;
-} Sim;
-
-/* Starts the simulator on port (0: a free one); extra, if not NULL, is one
- * more option and its value (value may be NULL for a flag). */
-static void
-sim_start(Sim *sim, int port, const char *extra, const char *extra_value)
-{
-  static int counter;
-  if (sim->log_path == NULL)
-    sim->log_path = g_strdup_printf("%s/modbus-%d.log", work_dir, ++counter);
-  g_autofree char *port_text = g_strdup_printf("%d", port);
-  const char *argv[] = { modbus_sim, "--port", port_text, "--log", sim->log_path, extra,
-                         extra_value, NULL };
-  g_autoptr(GError) error = NULL;
-  sim->process = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error(error);
-  g_autoptr(GDataInputStream) out =
-      g_data_input_stream_new(g_subprocess_get_stdout_pipe(sim->process));
-  g_autofree char *line = g_data_input_stream_read_line(out, NULL, NULL, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(line);
-  sim->port = (int)g_ascii_strtoll(line, NULL, 10);
-  g_assert_cmpint(sim->port, >, 0);
-}
-
-static void
-sim_stop(Sim *sim)
-{
-  if (sim->process == NULL)
-    return;
-  g_subprocess_force_exit(sim->process);
-  g_subprocess_wait(sim->process, NULL, NULL);
-  g_clear_object(&sim->process);
-}
-
-static void
-sim_clear(Sim *sim)
-{
-  sim_stop(sim);
-  g_clear_pointer(&sim->log_path, g_free);
-}
-
-/* The simulator's log as "COIL VALUE" lines, without times. */
-static char *
-sim_writes(const Sim *sim, GArray *times_us)
-{
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents(sim->log_path, &text, NULL, NULL))
-    return g_strdup("");
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  GString *writes = g_string_new(NULL);
-  for (char **line = lines; *line != NULL; line++) {
-    g_auto(GStrv) fields = g_strsplit(*line, " ", -1);
-    if (g_strv_length(fields) != 4)
-      continue;
-    g_string_append_printf(writes, "%s %s\n", fields[2], fields[3]);
-    if (times_us != NULL) {
-      gint64 t = g_ascii_strtoll(fields[0], NULL, 10);
-      g_array_append_val(times_us, t);
-    }
-  }
-  return g_string_free(writes, FALSE);
-}
-
-/* A port nothing listens on: bound once, then closed. */
-static int
-closed_port(void)
-{
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in address = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-  socklen_t length = sizeof(address);
-  g_assert_cmpint(bind(fd, (struct sockaddr *)&address, sizeof(address)), ==, 0);
-  g_assert_cmpint(getsockname(fd, (struct sockaddr *)&address, &length), ==, 0);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 static LoaConfig *
 load_config(const char *text)
@@ -143,8 +57,8 @@ count_done(const char *line_id, const LoaSwitchResult *result, gpointer user_dat
 static void
 test_modbus_order(void)
 {
-  Sim sim = { 0 };
-  sim_start(&sim, 0, "--stuck", "2");
+  ModbusSimClient sim = { 0 };
+  modbus_sim_client_start(&sim, work_dir, 0, "--stuck", "2");
   g_autoptr(LoaConfig) config = modbus_config(sim.port, 200);
   g_autoptr(GError) error = NULL;
   g_autoptr(LoaSwitchSet) set = loa_switch_set_new(config, &error);
@@ -159,7 +73,7 @@ test_modbus_order(void)
   g_assert_cmpint(result.status, ==, LOA_SWITCH_STATUS_OK);
   gint64 after = g_get_monotonic_time();
   g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(gint64));
-  g_autofree char *writes = sim_writes(&sim, times);
+  g_autofree char *writes = modbus_sim_client_writes(&sim, times);
   g_assert_cmpstr(writes, ==, "0 1\n1 1\n");
   /* The board saw the writes while the calls ran, not later. */
   g_assert_cmpint(g_array_index(times, gint64, 0), >=, before);
@@ -184,32 +98,32 @@ test_modbus_order(void)
   /* The next airing holds it within the post-roll: it stays on, nothing written. */
   loa_switch_set_hold(set, "a", &result);
   g_assert_cmpint(result.status, ==, LOA_SWITCH_STATUS_OK);
-  g_autofree char *writes2 = sim_writes(&sim, NULL);
+  g_autofree char *writes2 = modbus_sim_client_writes(&sim, NULL);
   g_assert_cmpstr(writes2, ==, "0 1\n1 1\n2 1\n");
   loa_switch_set_release(set, "a", t0 + 500000);
   g_assert_cmpuint(loa_switch_set_switch_due(set, t0 + 699999, &next, count_done, done), ==, 0);
   g_assert_cmpuint(loa_switch_set_switch_due(set, t0 + 700000, &next, count_done, done), ==, 1);
   g_assert_cmpstr(done->str, ==, "a ok\n");
   g_assert_cmpint(next, ==, G_MAXINT64); /* b is still held */
-  g_autofree char *writes3 = sim_writes(&sim, NULL);
+  g_autofree char *writes3 = modbus_sim_client_writes(&sim, NULL);
   g_assert_cmpstr(writes3, ==, "0 1\n1 1\n2 1\n0 0\n");
 
   /* Fail-safe: every coil off, held or not, in config order. */
   g_assert_true(loa_switch_set_all_off(set, &error));
   g_assert_no_error(error);
-  g_autofree char *writes4 = sim_writes(&sim, NULL);
+  g_autofree char *writes4 = modbus_sim_client_writes(&sim, NULL);
   g_assert_cmpstr(writes4, ==, "0 1\n1 1\n2 1\n0 0\n0 0\n1 0\n2 0\n");
   /* b was forgotten by the fail-safe: a late release and due check do nothing. */
   loa_switch_set_release(set, "b", t0);
   g_assert_cmpuint(loa_switch_set_switch_due(set, G_MAXINT64 - 1, NULL, NULL, NULL), ==, 0);
-  sim_clear(&sim);
+  modbus_sim_client_clear(&sim);
 }
 
 /* Nothing listens: the switch fails at once with the reason, not after minutes. */
 static void
 test_modbus_unreachable(void)
 {
-  g_autoptr(LoaConfig) config = modbus_config(closed_port(), 0);
+  g_autoptr(LoaConfig) config = modbus_config(modbus_sim_client_closed_port(), 0);
   g_autoptr(GError) error = NULL;
   g_autoptr(LoaSwitchSet) set = loa_switch_set_new(config, &error);
   g_assert_no_error(error);
@@ -234,8 +148,8 @@ test_modbus_unreachable(void)
 static void
 test_modbus_mute(void)
 {
-  Sim sim = { 0 };
-  sim_start(&sim, 0, "--mute", NULL);
+  ModbusSimClient sim = { 0 };
+  modbus_sim_client_start(&sim, work_dir, 0, "--mute", NULL);
   g_autoptr(LoaConfig) config = modbus_config(sim.port, 0);
   g_autoptr(GError) error = NULL;
   g_autoptr(LoaSwitchSet) set = loa_switch_set_new(config, &error);
@@ -248,7 +162,7 @@ test_modbus_mute(void)
   g_assert_nonnull(strstr(result.reason, "writing coil 1 failed"));
   g_assert_cmpint(elapsed, >=, 400000);
   g_assert_cmpint(elapsed, <, 1500000);
-  sim_clear(&sim);
+  modbus_sim_client_clear(&sim);
 }
 
 /* The board goes away and comes back on the same address: the set fails
@@ -256,8 +170,8 @@ test_modbus_mute(void)
 static void
 test_modbus_recovers(void)
 {
-  Sim sim = { 0 };
-  sim_start(&sim, 0, NULL, NULL);
+  ModbusSimClient sim = { 0 };
+  modbus_sim_client_start(&sim, work_dir, 0, NULL, NULL);
   int port = sim.port;
   g_autoptr(LoaConfig) config = modbus_config(port, 0);
   g_autoptr(GError) error = NULL;
@@ -267,15 +181,15 @@ test_modbus_recovers(void)
   loa_switch_set_line(set, "a", TRUE, &result);
   g_assert_cmpint(result.status, ==, LOA_SWITCH_STATUS_OK);
 
-  sim_stop(&sim);
+  modbus_sim_client_stop(&sim);
   loa_switch_set_line(set, "a", FALSE, &result);
   g_assert_cmpint(result.status, ==, LOA_SWITCH_STATUS_FAILED);
 
-  sim_start(&sim, port, NULL, NULL);
+  modbus_sim_client_start(&sim, work_dir, port, NULL, NULL);
   g_assert_cmpint(sim.port, ==, port);
   loa_switch_set_line(set, "a", FALSE, &result);
   g_assert_cmpint(result.status, ==, LOA_SWITCH_STATUS_OK);
-  sim_clear(&sim);
+  modbus_sim_client_clear(&sim);
 }
 
 static LoaConfig *
@@ -605,9 +519,6 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   /* Failed switches are logged as warnings on purpose; only criticals are bugs. */
   g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  modbus_sim = g_getenv("LOA_TEST_MODBUS_SIM");
-  if (modbus_sim == NULL)
-    g_error("LOA_TEST_MODBUS_SIM must name the simulator (tests/hardware/modbus-sim.c)");
   work_dir = test_util_make_dir("loa-test-switch-XXXXXX");
 
   g_test_add_func("/switch/config-errors", test_config_errors);

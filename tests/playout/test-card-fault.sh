@@ -8,48 +8,19 @@
 #   T0+9  a: A2 (1 s), b: B2 (1 s)
 set -u
 . "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/fault-lib.sh"
 work=$1
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 cat > asoundrc <<EOT
 pcm.card4 { type loavcard; file "$work/card4.wav"; fail_file "$work/unplugged" }
 pcm.solo { type loavcard; file "$work/solo.wav" }
 EOT
-cat > loa.cfg <<EOT
-station = { id = "card-fault"; };
-database = "loa.db";
-library = "library";
-require_approval = false;  # spots air without \`loa spot approve\`
-loudness_normalize = false;  # exact sample values are checked
-control_socket = "$work/control";
-lines = ( { id = "a"; output = "alsa:card4"; channels = [1, 2]; },
+fault_station card-fault '{ id = "a"; output = "alsa:card4"; channels = [1, 2]; },
           { id = "b"; output = "alsa:card4"; channels = [3, 4]; },
-          { id = "c"; output = "alsa:solo"; } );
-EOT
-L() { "$LOA" --config loa.cfg "$@"; }
-L init > /dev/null || exit 1
-for s in A1:1000:192000 B1:2000:192000 C1:3000:192000 A2:4000:48000 B2:5000:48000; do
-  IFS=: read -r id value frames <<< "$s"
-  "$DCWAV" "$id.wav" 48000 2 "$value" "$frames" && L spot add "$id.wav" --id "$id" --category news > /dev/null || bad "spot $id"
-done
-T0=$(( $(date +%s) + 4 ))
-cat > schedule.cfg <<EOT
-events = (
-  { at = "$(local_time $T0)"; lines = "a"; play = "A1"; },
-  { at = "$(local_time $T0)"; lines = "b"; play = "B1"; },
-  { at = "$(local_time $T0)"; lines = "c"; play = "C1"; },
-  { at = "$(local_time $((T0 + 9)))"; lines = "a"; play = "A2"; },
-  { at = "$(local_time $((T0 + 9)))"; lines = "b"; play = "B2"; }
-);
-EOT
-L schedule load schedule.cfg > /dev/null || bad "schedule load"
-ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$VCARD_CONF:$work/asoundrc" \
-  "$LOA" --config loa.cfg run --for $(( T0 + 11 - $(date +%s) )) 2> run.log &
-pid=$!
-sleep "$(awk -v t=$T0 -v now="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", t + 1.5 - now }')"
-touch unplugged
-sleep 2
-rm -f unplugged
-wait $pid; rc=$?
+          { id = "c"; output = "alsa:solo"; }' || exit 1
+fault_spots A1:1000:192000 B1:2000:192000 C1:3000:192000 A2:4000:48000 B2:5000:48000
+fault_schedule 0:a:A1 0:b:B1 0:c:C1 9:a:A2 9:b:B2
+fault_run; rc=$?
 same() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: '$3', expected '$2'"; fi; }
 same "loa run exits 0" 0 $rc
 sqlite3 -separator ' ' loa.db "SELECT spot_id, status FROM airings ORDER BY id" > rows

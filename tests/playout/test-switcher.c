@@ -8,13 +8,10 @@
 #include "switcher.h"
 
 #include "../common/test-util.h"
+#include "modbus-sim-client.h"
 
 #include <inttypes.h>
-#include <gio/gio.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #define MS 1000 /* microseconds */
 #define PRE_ROLL_MS 300
@@ -31,83 +28,7 @@
 #define H(name) ((gpointer)g_intern_static_string(name))
 
 static char *work_dir;
-static const char *modbus_sim;  /* path of loa-test-modbus-sim */
 static GThread *main_thread;
-
-/* A running simulator. */
-typedef struct {
-  GSubprocess *process;  /* the simulator */
-  int port;              /* where it listens */
-  char *log_path;        /* its write log */
-} Sim;
-
-/* Starts the simulator on a free port; extra (and its value, which may be
- * NULL) is one more option, or NULL. */
-static void
-sim_start(Sim *sim, const char *extra, const char *extra_value)
-{
-  static int counter;
-  sim->log_path = g_strdup_printf("%s/modbus-%d.log", work_dir, ++counter);
-  const char *argv[] = { modbus_sim, "--log", sim->log_path, extra, extra_value, NULL };
-  g_autoptr(GError) error = NULL;
-  sim->process = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error(error);
-  g_autoptr(GDataInputStream) out =
-      g_data_input_stream_new(g_subprocess_get_stdout_pipe(sim->process));
-  g_autofree char *line = g_data_input_stream_read_line(out, NULL, NULL, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(line);
-  sim->port = (int)g_ascii_strtoll(line, NULL, 10);
-  g_assert_cmpint(sim->port, >, 0);
-}
-
-/* Stops the simulator and forgets its log path. */
-static void
-sim_clear(Sim *sim)
-{
-  if (sim->process != NULL) {
-    g_subprocess_force_exit(sim->process);
-    g_subprocess_wait(sim->process, NULL, NULL);
-    g_clear_object(&sim->process);
-  }
-  g_clear_pointer(&sim->log_path, g_free);
-}
-
-/* The simulator's log as "COIL VALUE" lines; their times (monotonic us) are
- * appended to times_us if not NULL. */
-static char *
-sim_writes(const Sim *sim, GArray *times_us)
-{
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents(sim->log_path, &text, NULL, NULL))
-    return g_strdup("");
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  GString *writes = g_string_new(NULL);
-  for (char **line = lines; *line != NULL; line++) {
-    g_auto(GStrv) fields = g_strsplit(*line, " ", -1);
-    if (g_strv_length(fields) != 4)
-      continue;
-    g_string_append_printf(writes, "%s %s\n", fields[2], fields[3]);
-    if (times_us != NULL) {
-      gint64 t = g_ascii_strtoll(fields[0], NULL, 10);
-      g_array_append_val(times_us, t);
-    }
-  }
-  return g_string_free(writes, FALSE);
-}
-
-/* A port nothing listens on: bound once, then closed. */
-static int
-closed_port(void)
-{
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in address = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-  socklen_t length = sizeof(address);
-  g_assert_cmpint(bind(fd, (struct sockaddr *)&address, sizeof(address)), ==, 0);
-  g_assert_cmpint(getsockname(fd, (struct sockaddr *)&address, &length), ==, 0);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 /* Loads text as a config file that must be valid and warning-free. */
 static LoaConfig *
@@ -285,12 +206,12 @@ run_until_helds(guint count, int seconds)
 
 /* Runs the main loop until the simulator logged count writes; fails after seconds. */
 static void
-run_until_writes(const Sim *sim, guint count, int seconds)
+run_until_writes(const ModbusSimClient *sim, guint count, int seconds)
 {
   gint64 end = g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC;
   for (;;) {
     g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(gint64));
-    g_autofree char *writes = sim_writes(sim, times);
+    g_autofree char *writes = modbus_sim_client_writes(sim, times);
     if (times->len >= count)
       return;
     if (g_get_monotonic_time() > end)
@@ -330,14 +251,14 @@ static void
 test_modbus_airings(void)
 {
   watch_start();
-  Sim sim = { 0 };
-  sim_start(&sim, NULL, NULL);
+  ModbusSimClient sim = { 0 };
+  modbus_sim_client_start(&sim, work_dir, 0, NULL, NULL);
   g_autoptr(LoaConfig) config = modbus_config(sim.port, 400);
   g_autoptr(GError) error = NULL;
   LoaSwitcher *switcher = loa_switcher_new(config, NULL, on_play, &watch, &error);
   g_assert_no_error(error);
   run_until_writes(&sim, 2, 5); /* the fail-safe at start-up */
-  g_autofree char *start = sim_writes(&sim, NULL);
+  g_autofree char *start = modbus_sim_client_writes(&sim, NULL);
   g_assert_cmpstr(start, ==, "0 0\n1 0\n");
   g_assert_false(loa_switcher_is_on(switcher, "a"));
 
@@ -359,7 +280,7 @@ test_modbus_airings(void)
   g_assert_cmpint(held_at(1)->status, ==, LOA_SWITCH_STATUS_OK);
   g_assert_cmpstr(held_at(1)->text, ==, "ok");
   g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(gint64));
-  g_autofree char *on = sim_writes(&sim, times);
+  g_autofree char *on = modbus_sim_client_writes(&sim, times);
   g_assert_cmpstr(on, ==, "0 0\n1 0\n0 1\n");
   assert_on_time(g_array_index(times, gint64, 2), at_us - PRE_ROLL_MS * MS, "switch-on");
   g_assert_cmpint(held_at(1)->at_us, >=, g_array_index(times, gint64, 2));
@@ -389,7 +310,7 @@ test_modbus_airings(void)
 
   run_until_writes(&sim, 4, 3);
   g_array_set_size(times, 0);
-  g_autofree char *off = sim_writes(&sim, times);
+  g_autofree char *off = modbus_sim_client_writes(&sim, times);
   g_assert_cmpstr(off, ==, "0 0\n1 0\n0 1\n0 0\n"); /* no off/on between the airings */
   assert_on_time(g_array_index(times, gint64, 3), released_us + 400 * MS, "switch-off");
   run_for(50);
@@ -403,9 +324,9 @@ test_modbus_airings(void)
   g_assert_cmpint(held_at(4)->status, ==, LOA_SWITCH_STATUS_OK);
   g_assert_true(loa_switcher_is_on(switcher, "b"));
   loa_switcher_free(switcher);
-  g_autofree char *end = sim_writes(&sim, NULL);
+  g_autofree char *end = modbus_sim_client_writes(&sim, NULL);
   g_assert_cmpstr(end, ==, "0 0\n1 0\n0 1\n0 0\n1 1\n0 0\n1 0\n");
-  sim_clear(&sim);
+  modbus_sim_client_clear(&sim);
   watch_stop();
 }
 
@@ -416,8 +337,8 @@ static void
 test_modbus_forget(void)
 {
   watch_start();
-  Sim sim = { 0 };
-  sim_start(&sim, NULL, NULL);
+  ModbusSimClient sim = { 0 };
+  modbus_sim_client_start(&sim, work_dir, 0, NULL, NULL);
   g_autoptr(LoaConfig) config = modbus_config(sim.port, 200);
   g_autoptr(GError) error = NULL;
   LoaSwitcher *switcher = loa_switcher_new(config, NULL, on_play, &watch, &error);
@@ -429,7 +350,7 @@ test_modbus_forget(void)
   run_for(100);
   loa_switcher_forget(switcher, H("F1"));
   run_for(1000);
-  g_autofree char *none = sim_writes(&sim, NULL);
+  g_autofree char *none = modbus_sim_client_writes(&sim, NULL);
   g_assert_cmpstr(none, ==, "0 0\n1 0\n");
   g_assert_cmpuint(watch.helds->len, ==, 0);
   g_assert_false(loa_switcher_is_on(switcher, "a"));
@@ -444,7 +365,7 @@ test_modbus_forget(void)
   watch_blocked();
   loa_switcher_forget(switcher, H("F2"));
   run_until_writes(&sim, 4, 3);
-  g_autofree char *cycle = sim_writes(&sim, NULL);
+  g_autofree char *cycle = modbus_sim_client_writes(&sim, NULL);
   g_assert_cmpstr(cycle, ==, "0 0\n1 0\n0 1\n0 0\n");
   g_assert_cmpuint(watch.helds->len, ==, 0);
   g_assert_false(loa_switcher_is_on(switcher, "a"));
@@ -456,18 +377,18 @@ test_modbus_forget(void)
   loa_switcher_forget(switcher, H("F3"));
   loa_switcher_forget(switcher, H("F3")); /* already gone */
   run_until_writes(&sim, 6, 3);
-  g_autofree char *cycle2 = sim_writes(&sim, NULL);
+  g_autofree char *cycle2 = modbus_sim_client_writes(&sim, NULL);
   g_assert_cmpstr(cycle2, ==, "0 0\n1 0\n0 1\n0 0\n1 1\n1 0\n");
 
   /* A pending hold at free is dropped: nothing switched on, no report. */
   loa_switcher_hold(switcher, "a", at_ns + 10 * LOA_NS_PER_SECOND, on_held, H("F4"));
   loa_switcher_free(switcher);
-  g_autofree char *end_writes = sim_writes(&sim, NULL);
+  g_autofree char *end_writes = modbus_sim_client_writes(&sim, NULL);
   g_assert_cmpstr(end_writes, ==, "0 0\n1 0\n0 1\n0 0\n1 1\n1 0\n0 0\n1 0\n");
   watch_blocked();
   run_for(50);
   g_assert_cmpuint(watch.helds->len, ==, 1);
-  sim_clear(&sim);
+  modbus_sim_client_clear(&sim);
   watch_stop();
 }
 
@@ -476,8 +397,8 @@ static void
 test_modbus_stuck(void)
 {
   watch_start();
-  Sim sim = { 0 };
-  sim_start(&sim, "--stuck", "1");
+  ModbusSimClient sim = { 0 };
+  modbus_sim_client_start(&sim, work_dir, 0, "--stuck", "1");
   g_autoptr(LoaConfig) config = modbus_config(sim.port, 0);
   g_autoptr(GError) error = NULL;
   LoaSwitcher *switcher = loa_switcher_new(config, NULL, on_play, &watch, &error);
@@ -490,7 +411,7 @@ test_modbus_stuck(void)
   g_assert_false(loa_switcher_is_on(switcher, "b"));
   loa_switcher_release(switcher, H("S"));
   loa_switcher_free(switcher);
-  sim_clear(&sim);
+  modbus_sim_client_clear(&sim);
   watch_stop();
 }
 
@@ -500,8 +421,8 @@ static void
 test_modbus_mute(void)
 {
   watch_start();
-  Sim sim = { 0 };
-  sim_start(&sim, "--mute", NULL);
+  ModbusSimClient sim = { 0 };
+  modbus_sim_client_start(&sim, work_dir, 0, "--mute", NULL);
   g_autoptr(LoaConfig) config = modbus_config(sim.port, 0);
   g_autoptr(GError) error = NULL;
   LoaSwitcher *switcher = loa_switcher_new(config, NULL, on_play, &watch, &error);
@@ -529,7 +450,7 @@ test_modbus_mute(void)
   loa_switcher_release(switcher, H("M2"));
   run_for(100);
   loa_switcher_free(switcher);
-  sim_clear(&sim);
+  modbus_sim_client_clear(&sim);
   watch_stop();
 }
 
@@ -538,7 +459,7 @@ static void
 test_modbus_unreachable(void)
 {
   watch_start();
-  g_autoptr(LoaConfig) config = modbus_config(closed_port(), 0);
+  g_autoptr(LoaConfig) config = modbus_config(modbus_sim_client_closed_port(), 0);
   g_autoptr(GError) error = NULL;
   LoaSwitcher *switcher = loa_switcher_new(config, NULL, on_play, &watch, &error);
   g_assert_no_error(error);
@@ -700,9 +621,6 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   /* Failed switches are logged as warnings on purpose; only criticals are bugs. */
   g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  modbus_sim = g_getenv("LOA_TEST_MODBUS_SIM");
-  if (modbus_sim == NULL)
-    g_error("LOA_TEST_MODBUS_SIM must name the simulator (tests/hardware/modbus-sim.c)");
   main_thread = g_thread_self();
   work_dir = test_util_make_dir("loa-test-switcher-XXXXXX");
 
