@@ -556,9 +556,11 @@ build_line(LoaEngine *engine, GError **error)
    * wake-ups of an idle line). A pad counts as inactive only until its first
    * buffer: a released branch's first buffer reaches the mixer about
    * MIXER_LATENCY ahead of the mixer's position (the spot on air's queue at
-   * the mixer is that long), so it is never skipped. */
+   * the mixer is that long), so it is never skipped. Not for a line on a
+   * shared card: there its spots were lost (tests/playout/test-card.sh), for
+   * a reason not yet found. */
   g_object_set(engine->mixer, "latency", (guint64)MIXER_LATENCY, "output-buffer-duration",
-               (guint64)MIXER_BUFFER, "ignore-inactive-pads", TRUE, NULL);
+               (guint64)MIXER_BUFFER, "ignore-inactive-pads", engine->card == NULL, NULL);
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
     gst_bin_add(engine->container, elements[i]);
   /* The output's level for dead-air detection and `loa status`. */
