@@ -2,10 +2,10 @@
  * GstTestClock that a driver thread moves on `speed` times faster than real
  * time, releasing every wait that is due, with a wall clock that follows it
  * (wall = clock + an offset that a test can step). While an attached engine
- * decodes a spot's first buffer the clock stands still, as if decoders were
- * infinitely fast, so placement is exact however slow the machine (for at
- * most 5 s of real time, so a decoder that never delivers still meets the
- * watchdog). All functions run on the main thread. */
+ * decodes a spot's first buffer the clock creeps at a tenth of real time, as
+ * if decoders were ten times faster than the machine, so placement is exact
+ * however slow it is (for at most 5 s of real time, so a decoder that never
+ * delivers still meets the watchdog). All functions run on the main thread. */
 #pragma once
 
 #include "engine.h"
