@@ -37,7 +37,6 @@ typedef struct {
   char *status;
   char *reason;
   gint64 started_at, ended_at, frames;
-  gint64 finished_mono;  /* when finished() was called */
 } Outcome;
 
 typedef struct {
@@ -55,7 +54,6 @@ on_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer user_d
   o->started_at = outcome->started_at;
   o->ended_at = outcome->ended_at;
   o->frames = outcome->frames;
-  o->finished_mono = loa_time_now_monotonic_ns();
   g_test_message("%s: %s %s", o->name, o->status, o->reason ? o->reason : "");
   if (--run->pending == 0)
     g_main_loop_quit(run->loop);
