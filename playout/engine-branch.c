@@ -109,6 +109,41 @@ branch_request_release(Branch *branch, GstClockTime target)
   g_cond_broadcast(&branch->engine->cond);
 }
 
+static GstPadProbeReturn mixer_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data);
+
+/* Engine lock held. Requests the branch's pad on the line's mixer and links
+ * the branch to it, unless that was done already. Called as late as the
+ * mixer allows: a mixer pad without data makes a live mixer wait for its
+ * latency on every buffer, which for the spots waiting in a sequence was most
+ * of a line's CPU. A successor is linked before its predecessor's EOS reaches
+ * the mixer, so the mixer waits for the successor's first buffer instead of
+ * mixing past the join without it. Returns FALSE when the branch is not to
+ * play after all (cancelled, or the link failed, which is posted as its
+ * failure). */
+static gboolean
+branch_link_mixer(Branch *branch)
+{
+  LoaEngine *engine = branch->engine;
+  if (branch->cancelled)
+    return FALSE;
+  if (branch->mixer_pad != NULL)
+    return TRUE;
+  GstPad *pad = gst_element_request_pad_simple(engine->mixer, "sink_%u");
+  if (pad == NULL || GST_PAD_LINK_FAILED(gst_pad_link(branch->ghost, pad))) {
+    if (pad != NULL) {
+      gst_element_release_request_pad(engine->mixer, pad);
+      gst_object_unref(pad);
+    }
+    post_note(branch, NOTE_FAILED, _("cannot connect the spot to the line's mixer"));
+    return FALSE;
+  }
+  branch->mixer_pad = pad;
+  branch->mixer_probe_id =
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                      mixer_probe, branch_ref(branch), branch_unref);
+  return TRUE;
+}
+
 /* Buffer probe on the hold pad (BLOCK type, so the ghost pad re-sends its
  * sticky segment with the new offset before this buffer passes). Runs in the
  * branch's streaming thread and waits here until released or cancelled. */
@@ -130,7 +165,8 @@ hold_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     local_rt = 0;
 
   g_mutex_lock(&engine->lock);
-  branch->state = BRANCH_READY;
+  if (branch->state < BRANCH_READY)
+    branch->state = BRANCH_READY;
   while (!branch->release_requested && !branch->cancelled)
     g_cond_wait(&engine->cond, &engine->lock);
   if (branch->cancelled) {
@@ -149,6 +185,12 @@ hold_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   }
   g_debug("line '%s': %s released at %.3f ms (mixer at %.3f ms)", engine->line_id, branch->path,
           (double)target / 1e6, (double)position / 1e6);
+  if (!branch_link_mixer(branch)) {
+    /* Later buffers wait here until the branch is removed. */
+    branch->release_requested = FALSE;
+    g_mutex_unlock(&engine->lock);
+    return GST_PAD_PROBE_DROP;
+  }
   branch->state = BRANCH_RELEASED;
   branch->hold_probe_id = 0;
   g_mutex_unlock(&engine->lock);
@@ -157,6 +199,23 @@ hold_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_REMOVE;
 }
 
+
+/* Events at the hold pad: an EOS there before the branch was released means
+ * no sample ever reached the hold (a released branch's EOS is seen at the
+ * mixer). */
+static GstPadProbeReturn
+hold_event_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Branch *branch = user_data;
+  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock(&branch->engine->lock);
+  gboolean unreleased = branch->state < BRANCH_RELEASED && !branch->cancelled;
+  g_mutex_unlock(&branch->engine->lock);
+  if (unreleased)
+    post_note(branch, NOTE_FAILED, _("the file decoded to no audio"));
+  return GST_PAD_PROBE_OK;
+}
 
 /* Applies the cut's fade to a buffer of S16 samples starting at running time
  * rt: gain falls linearly from 1 at fade_start to 0 at fade_end, and the
@@ -263,8 +322,11 @@ mixer_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
             (double)loa_engine_now_running_time(engine) / 1e6);
     if (played) {
       branch->state = BRANCH_ENDED;
-      if (branch->next != NULL)
+      if (branch->next != NULL) {
+        /* A failure to link is the successor's failure; its slot is kept. */
+        (void)branch_link_mixer(branch->next);
         branch_request_release(branch->next, branch->end_rt);
+      }
     }
     g_mutex_unlock(&engine->lock);
     post_note(branch, played ? NOTE_ENDED : NOTE_FAILED,
@@ -378,6 +440,9 @@ branch_remove(Branch *branch)
   branch->prev = branch->next = NULL;
   gulong hold_probe = branch->hold_probe_id;
   branch->hold_probe_id = 0;
+  GstPad *mixer_pad = g_steal_pointer(&branch->mixer_pad);
+  gulong mixer_probe_id = branch->mixer_probe_id;
+  branch->mixer_probe_id = 0;
   g_cond_broadcast(&engine->cond);
   g_mutex_unlock(&engine->lock);
 
@@ -385,10 +450,10 @@ branch_remove(Branch *branch)
     gst_pad_remove_probe(branch->hold_pad, hold_probe);
   /* Releasing the mixer pad also wakes a streaming thread waiting inside the
    * mixer, which would otherwise hold the stream lock that stopping needs. */
-  if (branch->mixer_pad != NULL) {
-    gst_pad_remove_probe(branch->mixer_pad, branch->mixer_probe_id);
-    gst_element_release_request_pad(engine->mixer, branch->mixer_pad);
-    g_clear_object(&branch->mixer_pad);
+  if (mixer_pad != NULL) {
+    gst_pad_remove_probe(mixer_pad, mixer_probe_id);
+    gst_element_release_request_pad(engine->mixer, mixer_pad);
+    gst_object_unref(mixer_pad);
   }
   gst_element_set_locked_state(branch->bin, TRUE);
   if (GST_OBJECT_PARENT(branch->bin) != NULL)
@@ -624,6 +689,8 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
   branch->hold_probe_id =
     gst_pad_add_probe(branch->hold_pad, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER,
                       hold_probe, branch_ref(branch), branch_unref);
+  gst_pad_add_probe(branch->hold_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, hold_event_probe,
+                    branch_ref(branch), branch_unref);
   return branch;
 }
 
@@ -644,17 +711,6 @@ branch_attach(Branch *branch, GError **error)
   }
   gst_bin_add(engine->container, branch->bin);
   engine->branches = g_list_append(engine->branches, branch);
-  branch->mixer_pad = gst_element_request_pad_simple(engine->mixer, "sink_%u");
-  if (branch->mixer_pad == NULL ||
-      GST_PAD_LINK_FAILED(gst_pad_link(branch->ghost, branch->mixer_pad))) {
-    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
-                _("line '%s': cannot connect %s to the mixer"), engine->line_id, branch->path);
-    return FALSE;
-  }
-  branch->mixer_probe_id =
-    gst_pad_add_probe(branch->mixer_pad,
-                      GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                      mixer_probe, branch_ref(branch), branch_unref);
   if (!gst_element_sync_state_with_parent(branch->bin)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_STATE,
                 _("line '%s': cannot start decoding %s"), engine->line_id, branch->path);

@@ -35,9 +35,9 @@ struct Branch {
   GstElement *convert;        /* decodebin's audio pad links here */
   GstPad *hold_pad;           /* capsfilter src: where the first buffer waits */
   GstPad *ghost;              /* bin src, offset applied here */
-  GstPad *mixer_pad;          /* request pad on the mixer */
+  GstPad *mixer_pad;          /* request pad on the mixer, from the release on (engine lock) */
   gulong hold_probe_id;       /* 0 once the hold probe is gone (engine lock) */
-  gulong mixer_probe_id;
+  gulong mixer_probe_id;      /* (engine lock) */
 
   /* Under engine->lock: */
   BranchState state;
@@ -144,8 +144,8 @@ Branch *branch_new(LoaEngine *engine, const LoaEngineItem *item,
 /* Frees a branch from branch_new() that was never attached. */
 void branch_discard(Branch *branch);
 
-/* Adds the branch to engine->container, links it to the mixer and starts it
- * decoding. The branch is in engine->branches afterwards even when this
+/* Adds the branch to engine->container and starts it decoding; it is linked
+ * to the mixer when it is released. The branch is in engine->branches afterwards even when this
  * returns FALSE with error set; the caller then fails it. */
 gboolean branch_attach(Branch *branch, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
