@@ -18,6 +18,7 @@
 
 #include "ingest.h"
 
+#include "decoders.h"
 #include "framing.h"
 #include "loudness.h"
 #include "mp3-gapless.h"
@@ -635,6 +636,7 @@ decode_copy(const char *path, const char *copy_path, GstClockTime expected, Deco
   }
   gst_segment_init(&decode->segment, GST_FORMAT_TIME);
   g_signal_connect(decodebin, "pad-added", G_CALLBACK(on_pad_added), decode);
+  loa_decoders_watch(decodebin);
   g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(on_element_added), NULL);
 
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);

@@ -8,6 +8,7 @@
 #include "engine-private.h"
 
 #include "airlog.h"
+#include "decoders.h"
 #include "i18n.h"
 
 #include <errno.h>
@@ -676,6 +677,7 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
   g_signal_connect_data(decode, "no-more-pads", G_CALLBACK(on_no_more_pads), branch_ref(branch),
                         branch_unref_closure, 0);
   g_signal_connect(decode, "deep-element-added", G_CALLBACK(on_deep_element_added), NULL);
+  loa_decoders_watch(decode);
 
   if (branch->cue_in_frames > 0 || branch->cue_out_frames > 0) {
     g_autoptr(GstPad) filter_sink = gst_element_get_static_pad(filter, "sink");

@@ -16,9 +16,13 @@ add_test(NAME audio-library.mp3-gapless COMMAND test-audio-library-mp3-gapless)
 add_executable(test-audio-library-ingest-mp3 audio-library/test-ingest-mp3.c)
 target_link_libraries(test-audio-library-ingest-mp3 PRIVATE loa-audio-library m)
 add_test(NAME audio-library.ingest-mp3 COMMAND test-audio-library-ingest-mp3)
+# Which decoder decodes an MP3 (mpg123 where it is sound, FFmpeg elsewhere).
+add_executable(test-audio-library-decoders audio-library/test-decoders.c)
+target_link_libraries(test-audio-library-decoders PRIVATE loa-audio-library)
+add_test(NAME audio-library.decoders COMMAND test-audio-library-decoders)
 
 set_tests_properties(audio-library.ingest audio-library.cli audio-library.mp3-gapless
-  audio-library.ingest-mp3 PROPERTIES
+  audio-library.ingest-mp3 audio-library.decoders PROPERTIES
   TIMEOUT 60 SKIP_RETURN_CODE 77 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
 
 # Loudness against reference signals (EBU Tech 3341/3342), cues, review rules,
