@@ -29,6 +29,8 @@
 #include "engine.h"
 #include "fast-clock.h"
 
+#include "../tests/common/test-util.h"
+
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <malloc.h>
@@ -403,21 +405,6 @@ print_growth(Soak *soak)
          in_use_bytes, a->fds, b->fds, a->threads, b->threads);
 }
 
-static void
-remove_tree(const char *path)
-{
-  GDir *dir = g_dir_open(path, 0, NULL);
-  if (dir != NULL) {
-    const char *name;
-    while ((name = g_dir_read_name(dir)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      g_unlink(child);
-    }
-    g_dir_close(dir);
-  }
-  g_rmdir(path);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -562,7 +549,7 @@ out:
   if (keep)
     printf("work directory kept: %s\n", dir);
   else
-    remove_tree(dir);
+    test_util_remove_tree(dir);
   g_array_unref(soak.samples);
   gst_deinit();
   return rc;

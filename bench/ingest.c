@@ -10,6 +10,8 @@
 
 #include "db.h"
 
+#include "../tests/common/test-util.h"
+
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <math.h>
@@ -50,23 +52,6 @@ compare_doubles(gconstpointer a, gconstpointer b)
 {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
-}
-
-static void
-remove_tree(const char *path)
-{
-  GDir *dir = g_dir_open(path, 0, NULL);
-  if (dir == NULL) {
-    g_unlink(path);
-    return;
-  }
-  const char *name;
-  while ((name = g_dir_read_name(dir)) != NULL) {
-    g_autofree char *child = g_build_filename(path, name, NULL);
-    remove_tree(child);
-  }
-  g_dir_close(dir);
-  g_rmdir(path);
 }
 
 int
@@ -113,6 +98,6 @@ main(int argc, char **argv)
          count, SECONDS, total, total * 1e3 / count, times[count / 2],
          times[(int)(count * 0.95)], times[count - 1], count * (double)SECONDS / total);
   loa_db_close(db);
-  remove_tree(dir);
+  test_util_remove_tree(dir);
   return 0;
 }

@@ -21,6 +21,8 @@
 #include "loa-time.h"
 #include "station-key.h"
 
+#include "../tests/common/test-util.h"
+
 #include <inttypes.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -45,23 +47,6 @@ compare_double(const void *a, const void *b)
 {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
-}
-
-static void
-remove_tree(const char *path)
-{
-  GDir *dir = g_dir_open(path, 0, NULL);
-  if (dir != NULL) {
-    const char *name;
-    while ((name = g_dir_read_name(dir)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      remove_tree(child);
-    }
-    g_dir_close(dir);
-    g_rmdir(path);
-    return;
-  }
-  g_unlink(path);
 }
 
 static double
@@ -299,7 +284,7 @@ main(int argc, char **argv)
   g_free(import_times);
   loa_db_close(db);
   if (keep == NULL) {
-    remove_tree(dir);
+    test_util_remove_tree(dir);
   } else {
     printf("kept %s\n", dir);
   }

@@ -9,6 +9,7 @@
  * lie in that decode, and checks that the cues, turned into frames as the
  * engine turns them, are there to the frame. Needs lame (Debian package
  * lame); ffmpeg, if installed, makes one more case. */
+#include "decoders.h"
 #include "ingest.h"
 #include "mp3-gapless.h"
 #include "spot.h"
@@ -145,11 +146,8 @@ static void
 retag_as_lavc(const char *path)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
   gsize size = 0;
-  g_file_get_contents(path, &contents, &size, &error);
-  g_assert_no_error(error);
-  guint8 *data = (guint8 *)contents;
+  g_autofree guint8 *data = g_bytes_unref_to_data(test_util_read(path), &size);
   gsize frame = 0;
   if (memcmp(data, "ID3", 3) == 0)
     frame = 10 + ((gsize)(data[6] & 0x7f) << 21 | (gsize)(data[7] & 0x7f) << 14 |
@@ -167,7 +165,7 @@ retag_as_lavc(const char *path)
   guint16 crc = crc16(data + frame, tag + 34 - frame);
   data[tag + 34] = (guint8)(crc >> 8);
   data[tag + 35] = (guint8)crc;
-  g_file_set_contents(path, contents, (gssize)size, &error);
+  g_file_set_contents(path, (const char *)data, (gssize)size, &error);
   g_assert_no_error(error);
 }
 
@@ -211,11 +209,13 @@ decode(const char *path)
 {
   g_autofree char *raw = g_strconcat(path, ".raw", NULL);
   g_autofree char *description = g_strdup_printf(
-    "filesrc location=\"%s\" ! decodebin ! audioconvert "
+    "filesrc location=\"%s\" ! decodebin name=decode ! audioconvert "
     "! audio/x-raw,format=S16LE,layout=interleaved ! filesink location=\"%s\"", path, raw);
   g_autoptr(GError) error = NULL;
   g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
   g_assert_no_error(error);
+  g_autoptr(GstElement) decodebin = gst_bin_get_by_name(GST_BIN(pipeline), "decode");
+  loa_decoders_watch(decodebin);
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   g_assert_cmpint(gst_element_set_state(pipeline, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
   g_autoptr(GstMessage) message =
@@ -223,11 +223,7 @@ decode(const char *path)
   g_assert_nonnull(message);
   g_assert_cmpint(GST_MESSAGE_TYPE(message), ==, GST_MESSAGE_EOS);
   g_assert_cmpint(gst_element_set_state(pipeline, GST_STATE_NULL), ==, GST_STATE_CHANGE_SUCCESS);
-  char *data = NULL;
-  gsize size = 0;
-  g_file_get_contents(raw, &data, &size, &error);
-  g_assert_no_error(error);
-  return g_bytes_new_take(data, size);
+  return test_util_read(raw);
 }
 
 /* Where source frames [from, from + CORRELATION_FRAMES) lie in the decode
@@ -292,12 +288,11 @@ test_case(gconstpointer data)
 
   /* The tag, as the module reads it, describes what the encoder was given. */
   g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
+  g_autoptr(GBytes) contents = test_util_read(mp3);
   gsize size = 0;
-  g_file_get_contents(mp3, &contents, &size, &error);
-  g_assert_no_error(error);
+  const guint8 *head = g_bytes_get_data(contents, &size);
   LoaMp3Gapless tag;
-  g_assert_cmpint(loa_mp3_gapless_read((const guint8 *)contents, size, &tag), ==,
+  g_assert_cmpint(loa_mp3_gapless_read(head, size, &tag), ==,
                   LOA_MP3_GAPLESS_FOUND);
   g_test_message("%s: %s, delay %u, padding %u, %" PRId64 " frames of %u", c->name, tag.encoder,
                  tag.encoder_delay, tag.encoder_padding, tag.frames, tag.samples_per_frame);

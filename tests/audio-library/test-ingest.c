@@ -141,17 +141,6 @@ generate(const Format *format)
   run_pipeline(description);
 }
 
-static GBytes *
-read_file(const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *data = NULL;
-  gsize size = 0;
-  g_file_get_contents(path, &data, &size, &error);
-  g_assert_no_error(error);
-  return g_bytes_new_take(data, size);
-}
-
 static void
 write_file(const char *path, const void *data, gsize size)
 {
@@ -166,7 +155,7 @@ make_truncated(const char *source, const char *name, double fraction)
 {
   g_autofree char *from = fixture_path(source);
   g_autofree char *to = fixture_path(name);
-  g_autoptr(GBytes) bytes = read_file(from);
+  g_autoptr(GBytes) bytes = test_util_read(from);
   write_file(to, g_bytes_get_data(bytes, NULL), (gsize)(g_bytes_get_size(bytes) * fraction));
 }
 
@@ -176,7 +165,7 @@ make_damaged(const char *source, const char *name, double at, gsize length)
 {
   g_autofree char *from = fixture_path(source);
   g_autofree char *to = fixture_path(name);
-  g_autoptr(GBytes) bytes = read_file(from);
+  g_autoptr(GBytes) bytes = test_util_read(from);
   gsize size = g_bytes_get_size(bytes);
   g_autofree guint8 *data = g_memdup2(g_bytes_get_data(bytes, NULL), size);
   g_autoptr(GRand) rand = g_rand_new_with_seed(7);
@@ -194,7 +183,7 @@ make_cut_at_last_page(const char *source, const char *name)
 {
   g_autofree char *from = fixture_path(source);
   g_autofree char *to = fixture_path(name);
-  g_autoptr(GBytes) bytes = read_file(from);
+  g_autoptr(GBytes) bytes = test_util_read(from);
   const guint8 *data = g_bytes_get_data(bytes, NULL);
   gsize size = g_bytes_get_size(bytes);
   gsize last = 0;
@@ -336,7 +325,7 @@ ingest_refused(Fixture *fixture, const char *path, const LoaIngestMeta *meta, Lo
 static char *
 sha256_of(const char *path)
 {
-  g_autoptr(GBytes) bytes = read_file(path);
+  g_autoptr(GBytes) bytes = test_util_read(path);
   return g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
 }
 
@@ -434,7 +423,7 @@ test_unreadable(Fixture *fixture, gconstpointer data)
   }
   g_autofree char *path = g_build_filename(fixture->dir, "secret.wav", NULL);
   g_autofree char *source = fixture_path("tone.wav");
-  g_autoptr(GBytes) bytes = read_file(source);
+  g_autoptr(GBytes) bytes = test_util_read(source);
   write_file(path, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
   g_assert_cmpint(g_chmod(path, 0), ==, 0);
   ingest_refused(fixture, path, NULL, LOA_SPOT_ERROR_IO);
@@ -572,7 +561,7 @@ test_defaults(Fixture *fixture, gconstpointer data)
   /* An upper-case extension and a space in the supplied name. */
   g_autofree char *source = fixture_path("tone.wav");
   g_autofree char *path = g_build_filename(fixture->dir, "Thông Báo.WAV", NULL);
-  g_autoptr(GBytes) bytes = read_file(source);
+  g_autoptr(GBytes) bytes = test_util_read(source);
   write_file(path, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
   g_autofree char *sha = sha256_of(path);
 

@@ -1,5 +1,6 @@
-/* Small helpers shared by the unit tests: a private temporary folder per test
- * program, files written into it, and its removal at the end. */
+/* Small helpers shared by the unit tests (and the C benchmarks): a private
+ * temporary folder per test program, files written into it and read back,
+ * and its removal at the end. */
 #pragma once
 
 #include <glib.h>
@@ -24,6 +25,18 @@ test_util_write(const char *dir, const char *name, const char *text)
   g_file_set_contents(path, text, -1, &error);
   g_assert_no_error(error);
   return path;
+}
+
+/* The whole of the file at path; aborts the test if it cannot be read. */
+static inline GBytes *
+test_util_read(const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+  gsize size = 0;
+  g_file_get_contents(path, &data, &size, &error);
+  g_assert_no_error(error);
+  return g_bytes_new_take(data, size);
 }
 
 /* Removes path and, if it is a folder, everything in it. */
