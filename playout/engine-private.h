@@ -1,6 +1,7 @@
 /* The engine's inside, shared by engine.c (the line pipelines, the shared
- * cards, the bus, the watchdog and the public API of engine.h) and
- * engine-branch.c (one spot branch's life). Nothing else includes it.
+ * cards, the bus, the watchdog and the rest of engine.h's API),
+ * engine-queue.c (placing sequences of spots) and engine-branch.c (one spot
+ * branch's life). Nothing else includes it.
  * Threading as in engine.h: the fields noted as under the engine lock are
  * touched only with LoaEngine.lock held; the functions declared here run on
  * the main thread unless their comment says otherwise. */
@@ -126,6 +127,9 @@ GstClockTime loa_engine_now_running_time(LoaEngine *engine);
 /* The wall time (UTC ns) at which the samples of running time rt leave the
  * sink. */
 gint64 loa_engine_running_time_to_wall(LoaEngine *engine, GstClockTime rt);
+
+/* The running time whose samples leave the sink at wall time wall_ns. */
+GstClockTimeDiff loa_engine_wall_to_running_time(LoaEngine *engine, gint64 wall_ns);
 
 /* --- one branch (engine-branch.c) ---------------------------------------- */
 
