@@ -128,15 +128,30 @@ void loa_daemon_control_register(LoaDaemon *daemon, LoaControl *control);
 
 /* --- daemon.c, for the timeline ------------------------------------------ */
 
-/* The engine's finished callback for airing: completes its log row with
- * outcome, fills a failed slot (timeline_maybe_fill) and frees airing. */
-void loa_daemon_on_finished(gpointer item_data, const LoaEngineOutcome *outcome,
-                            gpointer user_data);
-
 /* The switch result for the airing handle (a LoaSwitcherHeldFunc): recorded in
  * its log row; an in-band code it asks for is queued on the line. */
 void loa_daemon_on_switch_held(gpointer handle, const LoaSwitchResult *result,
                                gpointer user_data);
+
+/* --- daemon-airing.c ------------------------------------------------------ */
+
+/* Frees airing; every airing ends here, which also releases its switch hold
+ * (no switch result arrives for it afterwards). */
+void loa_daemon_airing_free(Airing *airing);
+
+/* The engine's started callback for airing (item_data): records the start in
+ * its log row. */
+void loa_daemon_on_started(gpointer item_data, gint64 started_at, gpointer user_data);
+
+/* The engine's finished callback for airing: completes its log row with
+ * outcome (on a monitored line once the monitor has caught up), fills a
+ * failed slot (timeline_maybe_fill) and frees airing. */
+void loa_daemon_on_finished(gpointer item_data, const LoaEngineOutcome *outcome,
+                            gpointer user_data);
+
+/* Completes at once the rows of line still waiting for the monitor (the
+ * daemon is stopping). */
+void loa_daemon_finish_waiting(Line *line);
 
 /* Closes airing's open row as missed with reason and frees it. */
 void loa_daemon_airing_missed(LoaDaemon *daemon, Airing *airing, const char *reason);
