@@ -36,7 +36,8 @@ struct Branch {
   GstElement *convert;        /* decodebin's audio pad links here */
   GstPad *hold_pad;           /* capsfilter src: where the first buffer waits */
   GstPad *ghost;              /* bin src, offset applied here */
-  GstPad *mixer_pad;          /* request pad on the mixer, from the release on (engine lock) */
+  GstPad *mixer_pad;          /* request pad on the mixer, from its release or its
+                               * predecessor's EOS on (engine lock) */
   gulong hold_probe_id;       /* 0 once the hold probe is gone (engine lock) */
   gulong mixer_probe_id;      /* (engine lock) */
 
@@ -149,8 +150,9 @@ Branch *branch_new(LoaEngine *engine, const LoaEngineItem *item,
 void branch_discard(Branch *branch);
 
 /* Adds the branch to engine->container and starts it decoding; it is linked
- * to the mixer when it is released. The branch is in engine->branches afterwards even when this
- * returns FALSE with error set; the caller then fails it. */
+ * to the mixer when it is released (see branch_link_mixer). The branch is in
+ * engine->branches afterwards even when this returns FALSE with error set;
+ * the caller then fails it. */
 gboolean branch_attach(Branch *branch, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Marks the branch BRANCH_FINISHED and hands its outcome (status, reason and
