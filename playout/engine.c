@@ -27,7 +27,7 @@ G_DEFINE_QUARK(loa-engine-error-quark, loa_engine_error)
 #define MIXER_LATENCY (100 * GST_MSECOND)
 /* The mixer's output buffers: fewer, longer buffers cost fewer wake-ups on an
  * idle line; placement stays sample exact within a buffer. */
-#define MIXER_BUFFER (40 * GST_MSECOND)
+#define MIXER_BUFFER (100 * GST_MSECOND)
 /* A branch that has fed the mixer nothing for this long past its last
  * sample (or past its start, if it never began) has stalled. */
 #define STALL_LIMIT (2 * GST_SECOND)
@@ -308,9 +308,11 @@ build_line(LoaEngine *engine, GError **error)
   /* Silence is GAP buffers, which the mixer passes on without mixing (the
    * cheapest idle line); the mixer output probe clears the GAP flag, because
    * a sink fed gaps renders "just in time" and the first real samples after
-   * them come out late. 40 ms buffers: a quarter of the wake-ups of 10 ms. */
+   * them come out late. 100 ms buffers: each buffer wakes two threads, and on
+   * these machines a wake-up costs more than the samples. What it adds to the
+   * latency (120 ms over 40 ms buffers) delays only a play-now. */
   g_object_set(silence, "is-live", TRUE, "wave", 4 /* silence */,
-               "samplesperbuffer", engine->rate / 25, NULL);
+               "samplesperbuffer", engine->rate / 10, NULL);
   g_object_set(silence_caps, "caps", engine->caps, NULL);
   g_object_set(mixer_caps, "caps", engine->caps, NULL);
   g_object_set(volume, "volume", engine->line_gain, NULL);
