@@ -505,6 +505,7 @@ branch_finish(Branch *branch, const char *status, const char *reason)
     outcome.ended_at = loa_engine_running_time_to_wall(engine, end);
     outcome.frames = (gint64)frames;
   }
+  loa_engine_deliver_levels(engine);
   if (engine->callbacks.finished != NULL)
     engine->callbacks.finished(branch->data, &outcome, engine->user_data);
 }

@@ -118,6 +118,7 @@ struct LoaEngine {
   GstClockTime mixer_position; /* running time up to which the mixer has output (lock) */
   GstSegment mixer_segment;   /* the mixer's output segment (lock) */
   GList *branches;            /* Branch *, main thread owns the list */
+  GArray *levels;             /* LevelBlock the meter measured, not yet handed on (lock) */
 };
 
 /* --- time (engine.c) ----------------------------------------------------- */
@@ -128,6 +129,12 @@ GstClockTime loa_engine_now_running_time(LoaEngine *engine);
 /* The wall time (UTC ns) at which the samples of running time rt leave the
  * sink. */
 gint64 loa_engine_running_time_to_wall(LoaEngine *engine, GstClockTime rt);
+
+/* Hands the meter's pending blocks to the level callback (main thread). The
+ * meter's measurements are collected in its streaming thread and handed on
+ * in batches, so an idle line does not wake the main loop ten times a
+ * second; whoever judges an airing's level calls this first. */
+void loa_engine_deliver_levels(LoaEngine *engine);
 
 /* The running time whose samples leave the sink at wall time wall_ns. */
 GstClockTimeDiff loa_engine_wall_to_running_time(LoaEngine *engine, gint64 wall_ns);

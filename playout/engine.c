@@ -123,31 +123,59 @@ fail_line(LoaEngine *engine, const char *reason)
     engine->callbacks.line_failed(reason, engine->user_data);
 }
 
-/* A level message of the line's meter: its loudest channel's RMS, handed to
- * the level callback with the wall time the samples leave the sink. */
-static gboolean
-line_level(LoaEngine *engine, GstMessage *message)
+/* --- the line's level ------------------------------------------------- */
+
+typedef struct {
+  GstClockTime running_time;
+  GstClockTime duration;
+  double loudest;             /* RMS of the loudest channel, dBFS */
+} LevelBlock;
+
+G_DEFINE_QUARK(loa-engine-meter, meter_engine)
+
+/* Bus sync handler (streaming threads) of a line's or a card's pipeline: a
+ * meter's level message is kept in its engine's batch and dropped from the
+ * bus. The meter carries its engine as qdata; an engine outlives its meter's
+ * streaming (halt and detach_from_card stop it first). */
+static GstBusSyncReply
+collect_level(GstBus *bus, GstMessage *message, gpointer user_data)
 {
-  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT ||
-      GST_MESSAGE_SRC(message) != GST_OBJECT(engine->meter))
-    return FALSE;
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT || GST_MESSAGE_SRC(message) == NULL)
+    return GST_BUS_PASS;
+  LoaEngine *engine = g_object_get_qdata(G_OBJECT(GST_MESSAGE_SRC(message)), meter_engine_quark());
   const GstStructure *s = gst_message_get_structure(message);
-  if (!gst_structure_has_name(s, "level") || engine->callbacks.level == NULL || !engine->running)
-    return TRUE;
-  GstClockTime running_time = 0, duration = 0;
+  if (engine == NULL || !gst_structure_has_name(s, "level"))
+    return GST_BUS_PASS;
+  LevelBlock block = { 0, 0, -INFINITY };
   const GValue *rms = gst_structure_get_value(s, "rms");
-  if (!gst_structure_get_clock_time(s, "running-time", &running_time) ||
-      !gst_structure_get_clock_time(s, "duration", &duration) || rms == NULL)
-    return TRUE;
-  double loudest = -INFINITY;
+  if (!gst_structure_get_clock_time(s, "running-time", &block.running_time) ||
+      !gst_structure_get_clock_time(s, "duration", &block.duration) || rms == NULL)
+    return GST_BUS_DROP;
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS /* GValueArray is what level posts */
   GValueArray *values = g_value_get_boxed(rms);
   for (guint i = 0; values != NULL && i < values->n_values; i++)
-    loudest = MAX(loudest, g_value_get_double(g_value_array_get_nth(values, i)));
+    block.loudest = MAX(block.loudest, g_value_get_double(g_value_array_get_nth(values, i)));
   G_GNUC_END_IGNORE_DEPRECATIONS
-  engine->callbacks.level(loa_engine_running_time_to_wall(engine, running_time), (gint64)duration,
-                          loudest, engine->user_data);
-  return TRUE;
+  g_mutex_lock(&engine->lock);
+  g_array_append_val(engine->levels, block);
+  g_mutex_unlock(&engine->lock);
+  return GST_BUS_DROP;
+}
+
+void
+loa_engine_deliver_levels(LoaEngine *engine)
+{
+  g_mutex_lock(&engine->lock);
+  g_autoptr(GArray) blocks = engine->levels;
+  engine->levels = g_array_new(FALSE, FALSE, sizeof(LevelBlock));
+  g_mutex_unlock(&engine->lock);
+  if (engine->callbacks.level == NULL || !engine->running)
+    return;
+  for (guint i = 0; i < blocks->len; i++) {
+    const LevelBlock *block = &g_array_index(blocks, LevelBlock, i);
+    engine->callbacks.level(loa_engine_running_time_to_wall(engine, block->running_time),
+                            (gint64)block->duration, block->loudest, engine->user_data);
+  }
 }
 
 /* An error from inside one line's part of a pipeline (its branches or its own
@@ -169,8 +197,6 @@ on_bus_message(GstBus *bus, GstMessage *message, gpointer user_data)
 {
   LoaEngine *engine = user_data;
 
-  if (line_level(engine, message))
-    return G_SOURCE_CONTINUE;
   switch (GST_MESSAGE_TYPE(message)) {
   case GST_MESSAGE_ERROR: {
     g_autoptr(GError) error = NULL;
@@ -203,9 +229,6 @@ static gboolean
 on_card_message(GstBus *bus, GstMessage *message, gpointer user_data)
 {
   LoaEngineCard *card = user_data;
-  for (guint i = 0; i < card->engines->len; i++)
-    if (line_level(card->engines->pdata[i], message))
-      return G_SOURCE_CONTINUE;
   if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR)
     return G_SOURCE_CONTINUE;
   g_autoptr(GError) error = NULL;
@@ -280,6 +303,7 @@ engine_alloc(const LoaLineConfig *line, const LoaConfig *config,
   engine->mixer_position = GST_CLOCK_TIME_NONE;
   gst_segment_init(&engine->mixer_segment, GST_FORMAT_TIME);
   engine->line_gain = line_gain_for(line);
+  engine->levels = g_array_new(FALSE, FALSE, sizeof(LevelBlock));
   return engine;
 }
 
@@ -336,6 +360,7 @@ build_line(LoaEngine *engine, GError **error)
   gst_pad_add_probe(mixer_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                     mixer_output_probe, engine, NULL);
   engine->meter = meter;
+  g_object_set_qdata(G_OBJECT(meter), meter_engine_quark(), engine);
   return meter;
 }
 
@@ -398,6 +423,7 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
   g_autofree char *label = g_strdup_printf(_("line '%s'"), line->id);
   loa_realtime_watch(engine->pipeline, config->realtime_priority, label);
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(engine->pipeline));
+  gst_bus_set_sync_handler(bus, collect_level, NULL, NULL);
   engine->bus_watch = gst_bus_add_watch(bus, on_bus_message, engine);
   return engine;
 }
@@ -468,6 +494,7 @@ loa_engine_card_new(const char *output, int highest_channel, const LoaConfig *co
   g_autofree char *card_label = g_strdup_printf(_("card %s"), output);
   loa_realtime_watch(card->pipeline, config->realtime_priority, card_label);
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(card->pipeline));
+  gst_bus_set_sync_handler(bus, collect_level, NULL, NULL);
   card->bus_watch = gst_bus_add_watch(bus, on_card_message, card);
   return card;
 }
@@ -573,6 +600,7 @@ watch_branches(gpointer user_data)
 {
   LoaEngine *engine = user_data;
   g_autoptr(GPtrArray) stalled = g_ptr_array_new();
+  loa_engine_deliver_levels(engine);
 
   g_mutex_lock(&engine->lock);
   GstClockTime position = engine->mixer_position;
@@ -747,6 +775,7 @@ loa_engine_free(LoaEngine *engine)
   gst_clear_object(&engine->pipeline);
   gst_clear_object(&engine->clock);
   gst_clear_caps(&engine->caps);
+  g_array_unref(engine->levels);
   g_mutex_clear(&engine->lock);
   g_cond_clear(&engine->cond);
   g_free(engine->line_id);

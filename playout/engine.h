@@ -51,7 +51,9 @@ typedef struct {
   void (*line_failed)(const char *reason, gpointer user_data);
   /* The line's output level, every 100 ms: RMS (dBFS, loudest channel; -inf
    * for digital silence) of [start_wall_ns, start_wall_ns + duration_ns), the
-   * wall time those samples leave the sink. May be NULL. */
+   * wall time those samples leave the sink. Called in batches, every 250 ms
+   * and before `finished`, for blocks measured ahead of the sink. May be
+   * NULL. */
   void (*level)(gint64 start_wall_ns, gint64 duration_ns, double rms_dbfs, gpointer user_data);
 } LoaEngineCallbacks;
 
