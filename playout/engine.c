@@ -133,12 +133,11 @@ typedef struct {
 
 G_DEFINE_QUARK(loa-engine-meter, meter_engine)
 
-/* Bus sync handler (streaming threads) of a line's or a card's pipeline: a
- * meter's level message is kept in its engine's batch and dropped from the
- * bus. The meter carries its engine as qdata; an engine outlives its meter's
- * streaming (halt and detach_from_card stop it first). */
+/* A meter's level message is kept in its engine's batch and dropped from the
+ * bus (the posting thread). The meter carries its engine as qdata; an engine
+ * outlives its meter's streaming (halt and detach_from_card stop it first). */
 static GstBusSyncReply
-collect_level(GstBus *bus, GstMessage *message, gpointer user_data)
+collect_level(GstMessage *message)
 {
   if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT || GST_MESSAGE_SRC(message) == NULL)
     return GST_BUS_PASS;
@@ -160,6 +159,25 @@ collect_level(GstBus *bus, GstMessage *message, gpointer user_data)
   g_array_append_val(engine->levels, block);
   g_mutex_unlock(&engine->lock);
   return GST_BUS_DROP;
+}
+
+/* The bus sync handler of a line's or a card's pipeline; user_data is its
+ * LoaRealtime (NULL when off), owned by the handler. */
+static GstBusSyncReply
+on_sync_message(GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  (void)bus;
+  if (user_data != NULL)
+    loa_realtime_on_message(user_data, message);
+  return collect_level(message);
+}
+
+static void
+watch_bus(GstElement *pipeline, int realtime_priority, const char *label)
+{
+  LoaRealtime *rt = loa_realtime_new(pipeline, realtime_priority, label);
+  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline));
+  gst_bus_set_sync_handler(bus, on_sync_message, rt, (GDestroyNotify)loa_realtime_free);
 }
 
 void
@@ -421,9 +439,8 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
   }
   engine->clock = use_monotonic_clock(engine->pipeline, engine->latency);
   g_autofree char *label = g_strdup_printf(_("line '%s'"), line->id);
-  loa_realtime_watch(engine->pipeline, config->realtime_priority, label);
+  watch_bus(engine->pipeline, config->realtime_priority, label);
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(engine->pipeline));
-  gst_bus_set_sync_handler(bus, collect_level, NULL, NULL);
   engine->bus_watch = gst_bus_add_watch(bus, on_bus_message, engine);
   return engine;
 }
@@ -492,9 +509,8 @@ loa_engine_card_new(const char *output, int highest_channel, const LoaConfig *co
   }
   card->clock = use_monotonic_clock(card->pipeline, card->latency);
   g_autofree char *card_label = g_strdup_printf(_("card %s"), output);
-  loa_realtime_watch(card->pipeline, config->realtime_priority, card_label);
+  watch_bus(card->pipeline, config->realtime_priority, card_label);
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(card->pipeline));
-  gst_bus_set_sync_handler(bus, collect_level, NULL, NULL);
   card->bus_watch = gst_bus_add_watch(bus, on_card_message, card);
   return card;
 }

@@ -11,16 +11,17 @@
 #include <sched.h>
 #include <string.h>
 
-typedef struct {
+struct LoaRealtime {
   int priority;
   char *label;
   gint refused;  /* atomic: said once */
-} Realtime;
+};
 
-static void
-realtime_free(gpointer data)
+void
+loa_realtime_free(LoaRealtime *rt)
 {
-  Realtime *rt = data;
+  if (rt == NULL)
+    return;
   g_free(rt->label);
   g_free(rt);
 }
@@ -41,18 +42,16 @@ is_output_element(GstElement *element)
 
 /* Runs in the thread that posts the message: a streaming thread or the audio
  * sink's ring buffer thread announcing that it starts. */
-static GstBusSyncReply
-on_sync_message(GstBus *bus, GstMessage *message, gpointer user_data)
+void
+loa_realtime_on_message(LoaRealtime *rt, GstMessage *message)
 {
-  (void)bus;
-  Realtime *rt = user_data;
   if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_STREAM_STATUS)
-    return GST_BUS_PASS;
+    return;
   GstStreamStatusType type;
   GstElement *owner = NULL;
   gst_message_parse_stream_status(message, &type, &owner);
   if (type != GST_STREAM_STATUS_TYPE_ENTER || owner == NULL || !is_output_element(owner))
-    return GST_BUS_PASS;
+    return;
   /* RESET_ON_FORK: a command a switch runs never inherits the priority. */
   struct sched_param param = { .sched_priority = rt->priority };
   int err = pthread_setschedparam(pthread_self(), SCHED_FIFO | SCHED_RESET_ON_FORK, &param);
@@ -63,7 +62,6 @@ on_sync_message(GstBus *bus, GstMessage *message, gpointer user_data)
     g_message(_("%s: real-time scheduling was refused (%s); the audio threads run at "
                 "normal priority (raise LimitRTPRIO or set engine.realtime_priority = 0)"),
               rt->label, g_strerror(err));
-  return GST_BUS_PASS;
 }
 
 /* Runs on the system clock's thread for asynchronous waits. */
@@ -79,18 +77,18 @@ raise_clock_thread(GstClock *clock, GstClockTime time, GstClockID id, gpointer u
   return TRUE;
 }
 
-void
-loa_realtime_watch(GstElement *pipeline, int priority, const char *label)
+LoaRealtime *
+loa_realtime_new(GstElement *pipeline, int priority, const char *label)
 {
   if (priority <= 0)
-    return;
-  Realtime *rt = g_new0(Realtime, 1);
+    return NULL;
+  LoaRealtime *rt = g_new0(LoaRealtime, 1);
   rt->priority = CLAMP(priority, sched_get_priority_min(SCHED_FIFO),
                        sched_get_priority_max(SCHED_FIFO));
   rt->label = g_strdup(label);
   /* The sink is slaved to the pipeline clock by resampling: the system
    * clock's thread for asynchronous waits samples the card's position against
-   * the clock every 100 ms, and a sample taken by a preempted thread skews the
+   * the clock about every 100 ms, and a sample taken by a preempted thread skews the
    * rate estimate (a whole millisecond under two CPU hogs). That thread is an
    * output thread too. Raising it more than once is harmless. */
   g_autoptr(GstClock) clock = gst_pipeline_get_pipeline_clock(GST_PIPELINE(pipeline));
@@ -99,6 +97,5 @@ loa_realtime_watch(GstElement *pipeline, int priority, const char *label)
     gst_clock_id_wait_async(id, raise_clock_thread, GINT_TO_POINTER(rt->priority), NULL);
     gst_clock_id_unref(id);
   }
-  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline));
-  gst_bus_set_sync_handler(bus, on_sync_message, rt, realtime_free);
+  return rt;
 }

@@ -11,8 +11,20 @@
 
 #include <gst/gst.h>
 
-/* Raises each output thread of pipeline to SCHED_FIFO priority (1..99) as it
- * starts; 0 leaves every thread as it is. A refusal is said once per
- * pipeline (label names it) and the threads go on at normal priority. Takes
- * the pipeline bus's sync handler. */
-void loa_realtime_watch(GstElement *pipeline, int priority, const char *label);
+typedef struct LoaRealtime LoaRealtime;
+
+/* Prepares to raise each output thread of pipeline to SCHED_FIFO priority
+ * (1..99) as it starts, and raises the system clock's thread now. Returns
+ * NULL for priority 0 (every thread stays as it is). The caller owns the
+ * result and feeds it the pipeline's messages from the bus's sync handler
+ * (one handler per bus, so the engine owns it). label names the pipeline
+ * when a refusal is said. */
+LoaRealtime *loa_realtime_new(GstElement *pipeline, int priority, const char *label);
+
+/* Called in the posting thread for every message of the pipeline's bus: a
+ * stream-status "enter" of an output element raises that thread. A refusal
+ * is said once per pipeline and the threads go on at normal priority. */
+void loa_realtime_on_message(LoaRealtime *rt, GstMessage *message);
+
+/* NULL is allowed. */
+void loa_realtime_free(LoaRealtime *rt);

@@ -142,18 +142,25 @@ feed_fifo(gpointer data)
   return NULL;
 }
 
+/* A station whose line "a" records to recording; extra is more config text. */
 static LoaConfig *
-make_config(const char *recording)
+make_config_with(const char *recording, const char *extra)
 {
   g_autofree char *path = g_build_filename(tmp_dir, "loa.cfg", NULL);
   g_autofree char *text = g_strdup_printf(
     "station = { id = \"engine-test\"; };\n"
-    "lines = ( { id = \"a\"; output = \"file:%s\"; } );\n", recording);
+    "lines = ( { id = \"a\"; output = \"file:%s\"; } );\n%s", recording, extra);
   g_assert_true(g_file_set_contents(path, text, -1, NULL));
   g_autoptr(GError) error = NULL;
   LoaConfig *config = loa_config_load(path, &error);
   g_assert_no_error(error);
   return config;
+}
+
+static LoaConfig *
+make_config(const char *recording)
+{
+  return make_config_with(recording, "");
 }
 
 /* One line recording to a file, on the fast clock or in real time. */
@@ -786,6 +793,104 @@ test_wall_step(void)
   outcome_clear(&ob);
 }
 
+/* The level callback's blocks as they arrive, and how far they reached when
+ * the spot finished. */
+typedef struct {
+  Run run;
+  Outcome outcome;
+  GArray *blocks;             /* LevelSeen */
+  gint64 reached_at_finish;   /* end of the last block delivered before `finished` */
+} LevelRun;
+
+typedef struct {
+  gint64 start, duration;
+  double rms;
+} LevelSeen;
+
+static void
+on_level_seen(gint64 start_wall_ns, gint64 duration_ns, double rms_dbfs, gpointer user_data)
+{
+  LevelRun *lr = user_data;
+  LevelSeen seen = { start_wall_ns, duration_ns, rms_dbfs };
+  g_array_append_val(lr->blocks, seen);
+}
+
+static void
+on_level_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer user_data)
+{
+  LevelRun *lr = user_data;
+  if (lr->blocks->len > 0) {
+    const LevelSeen *last = &g_array_index(lr->blocks, LevelSeen, lr->blocks->len - 1);
+    lr->reached_at_finish = last->start + last->duration;
+  }
+  on_finished(item_data, outcome, &lr->run);
+}
+
+/* The line's level reaches the callback, in batches, with real-time output
+ * threads off and on (they share the bus's sync handler with the meter):
+ * silence before the spot, the spot's RMS while it airs, and every block of
+ * the spot before its `finished`. */
+static void
+check_level(int realtime_priority)
+{
+  g_autofree char *recording = g_build_filename(tmp_dir, "level.raw", NULL);
+  g_autofree char *spot = make_wav("level.wav", 8192, RATE);  /* 1 s at -12.04 dBFS */
+  g_autofree char *extra = g_strdup_printf("engine = { realtime_priority = %d; };\n",
+                                           realtime_priority);
+  LoaConfig *config = make_config_with(recording, extra);
+  LevelRun lr = { .blocks = g_array_new(FALSE, FALSE, sizeof(LevelSeen)) };
+  lr.run.loop = g_main_loop_new(NULL, FALSE);
+  lr.outcome.name = "level";
+  LoaEngineCallbacks callbacks = { .finished = on_level_finished, .level = on_level_seen };
+  g_autoptr(GError) error = NULL;
+  LoaEngine *engine = loa_engine_new(g_ptr_array_index(config->lines, 0), config, &callbacks,
+                                     &lr, &error);
+  g_assert_no_error(error);
+  g_assert_true(loa_engine_start(engine, &error));
+  LoaEngineItem item = { .path = spot, .data = &lr.outcome, .duration_ns = LOA_NS_PER_SECOND };
+  lr.run.pending = 1;
+  g_assert_true(loa_engine_queue(engine, loa_time_now_wall_ns() + LOA_NS_PER_SECOND, &item, 1,
+                                 &error));
+  g_assert_no_error(error);
+  Rig waiter = { .run = lr.run };
+  guint timeout = g_timeout_add_seconds(30, give_up, &waiter);
+  g_main_loop_run(lr.run.loop);
+  if (!waiter.timed_out)
+    g_source_remove(timeout);
+  g_assert_false(waiter.timed_out);
+  loa_engine_free(engine);
+  g_main_loop_unref(lr.run.loop);
+  loa_config_free(config);
+
+  g_assert_cmpstr(lr.outcome.status, ==, LOA_AIRING_COMPLETED);
+  g_assert_cmpint(lr.reached_at_finish, >=, lr.outcome.ended_at);
+  guint inside = 0, before = 0;
+  for (guint i = 0; i < lr.blocks->len; i++) {
+    const LevelSeen *b = &g_array_index(lr.blocks, LevelSeen, i);
+    g_assert_cmpint(b->duration, ==, 100 * MS);
+    if (b->start >= lr.outcome.started_at && b->start + b->duration <= lr.outcome.ended_at) {
+      g_assert_cmpfloat_with_epsilon(b->rms, -12.04, 0.1);
+      inside++;
+    } else if (b->start + b->duration <= lr.outcome.started_at) {
+      g_assert_cmpfloat(b->rms, <, -90.0);
+      before++;
+    }
+  }
+  g_test_message("realtime %d: %u blocks, %u inside the spot, %u before it", realtime_priority,
+                 lr.blocks->len, inside, before);
+  g_assert_cmpuint(inside, >=, 8);
+  g_assert_cmpuint(before, >=, 5);
+  g_array_unref(lr.blocks);
+  outcome_clear(&lr.outcome);
+}
+
+static void
+test_level(void)
+{
+  check_level(0);
+  check_level(10);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -804,6 +909,7 @@ main(int argc, char **argv)
   g_test_add_func("/playout/engine/cut-at-time", test_cut_at_time);
   g_test_add_func("/playout/engine/queued-late", test_queued_late);
   g_test_add_func("/playout/engine/wall-step", test_wall_step);
+  g_test_add_func("/playout/engine/level", test_level);
   int rc = g_test_run();
   g_autofree char *rm = g_strdup_printf("rm -rf '%s'", tmp_dir);
   if (system(rm) != 0)
