@@ -23,8 +23,10 @@ G_DEFINE_QUARK(loa-engine-error-quark, loa_engine_error)
 
 /* The mixer waits this long for inputs that have no data yet: it is the time a
  * following spot has to deliver its first buffer after the previous spot's
- * end became known. Part of the fixed pipeline latency. */
-#define MIXER_LATENCY (100 * GST_MSECOND)
+ * end became known. The follower is decoded and held before that, and linked
+ * to the mixer just before the end (engine-branch.c), so it only has to be
+ * scheduled. Part of the fixed pipeline latency, which a play-now waits for. */
+#define MIXER_LATENCY (60 * GST_MSECOND)
 /* The mixer's output buffers: fewer, longer buffers cost fewer wake-ups on an
  * idle line; placement stays sample exact within a buffer. */
 #define MIXER_BUFFER (100 * GST_MSECOND)
