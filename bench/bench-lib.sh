@@ -58,6 +58,11 @@ bench_config() {
       sep=,
     done
     printf ' );\n'
+    # LOA_BENCH_REALTIME_PRIORITY=N: the output threads SCHED_FIFO at N
+    # (engine.realtime_priority), to compare with the default (off).
+    if [ -n "${LOA_BENCH_REALTIME_PRIORITY:-}" ]; then
+      printf 'engine = { realtime_priority = %d; };\n' "$LOA_BENCH_REALTIME_PRIORITY"
+    fi
   } > "$file"
 }
 

@@ -104,7 +104,7 @@ static const KeySpec station_keys[] = {
   { "engine.channels", KEY_INT, FALSE, 1, 8, NULL, 2, G_STRUCT_OFFSET(LoaConfig, channels), NULL },
   { "engine.prepare_seconds", KEY_INT, FALSE, 1, 60, NULL, 3, G_STRUCT_OFFSET(LoaConfig, prepare_seconds), NULL },
   { "engine.latency_ms", KEY_INT, FALSE, 0, 2000, NULL, 0, G_STRUCT_OFFSET(LoaConfig, latency_ms), NULL },
-  { "engine.realtime_priority", KEY_INT, FALSE, 0, 99, NULL, 0,
+  { "engine.realtime_priority", KEY_INT, FALSE, 0, 99, NULL, 10,
     G_STRUCT_OFFSET(LoaConfig, realtime_priority), NULL },
   { "switching.pre_roll_ms", KEY_INT, FALSE, 0, 60000, NULL, 2000,
     G_STRUCT_OFFSET(LoaConfig, switch_pre_roll_ms), NULL },
