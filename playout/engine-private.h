@@ -130,11 +130,7 @@ GstClockTime loa_engine_now_running_time(LoaEngine *engine);
  * sink. */
 gint64 loa_engine_running_time_to_wall(LoaEngine *engine, GstClockTime rt);
 
-/* Hands the meter's pending blocks to the level callback (main thread). The
- * meter's measurements are collected in its streaming thread and handed on
- * in batches, so an idle line does not wake the main loop ten times a
- * second; whoever judges an airing's level calls this first. */
-void loa_engine_deliver_levels(LoaEngine *engine);
+
 
 /* The running time whose samples leave the sink at wall time wall_ns. */
 GstClockTimeDiff loa_engine_wall_to_running_time(LoaEngine *engine, gint64 wall_ns);
@@ -174,3 +170,25 @@ void branch_fail(Branch *branch, const char *reason);
 /* Takes the branch out of the pipeline and drops the engine's reference (it
  * may be freed on return). */
 void branch_remove(Branch *branch);
+
+/* --- the line's level (engine-level.c) ----------------------------------- */
+
+/* The meter's measurements are collected in its streaming thread and handed
+ * on in batches, so an idle line does not wake the main loop ten times a
+ * second. */
+
+/* An empty batch, for engine->levels. */
+GArray *engine_levels_new(void);
+
+/* Makes meter (a level element in engine's part of a pipeline) report to
+ * engine; the engine must outlive the meter's streaming. */
+void engine_meter_attach(LoaEngine *engine, GstElement *meter);
+
+/* Installs the sync handler of pipeline's bus: it collects the attached
+ * meters' blocks and, unless realtime_priority is 0, raises the output
+ * threads (realtime.h; label names the pipeline). Once per pipeline. */
+void engine_watch_bus(GstElement *pipeline, int realtime_priority, const char *label);
+
+/* Hands the pending blocks to the level callback (main thread); whoever
+ * judges an airing's level calls this first. */
+void loa_engine_deliver_levels(LoaEngine *engine);
