@@ -171,6 +171,52 @@ void branch_fail(Branch *branch, const char *reason);
  * may be freed on return). */
 void branch_remove(Branch *branch);
 
+/* --- the line pipeline (engine.c), for engine-card.c --------------------- */
+
+/* The mixer's output buffers: fewer, longer buffers cost fewer wake-ups on an
+ * idle line; placement stays sample exact within a buffer. */
+#define MIXER_BUFFER (100 * GST_MSECOND)
+
+/* The least pipeline latency a line's mixer needs. */
+GstClockTime engine_least_latency(void);
+
+/* A new element of factory, or NULL with the error set (naming line_id). */
+GstElement *engine_make_element(const char *factory, const char *name, const char *line_id,
+                                GError **error);
+
+/* A new engine for line, not yet in any pipeline (the caller builds it). */
+LoaEngine *engine_alloc(const LoaLineConfig *line, const LoaConfig *config,
+                        const LoaEngineCallbacks *callbacks, gpointer user_data);
+
+/* Builds the line's own part (silence, mixer, gain, meter) in
+ * engine->container; returns its output element, or NULL with the error set
+ * (what was added stays in the container, which frees it). */
+GstElement *engine_build_line(LoaEngine *engine, GError **error);
+
+/* Makes pipeline run on the monotonic system clock with the given fixed
+ * latency (0: as queried later). Returns the clock (a new reference). */
+GstClock *engine_use_monotonic_clock(GstElement *pipeline, GstClockTime latency);
+
+/* The branch of engine that object belongs to, if any. */
+Branch *engine_branch_of(LoaEngine *engine, GstObject *object);
+
+/* The line failed: its airings end as failed, then line_failed is called. */
+void engine_fail_line(LoaEngine *engine, const char *reason);
+
+/* An error from inside one line's part of a pipeline (its branches or its
+ * own elements): a branch fails alone; the line's own elements fail the line. */
+void engine_line_error(LoaEngine *engine, GstObject *source, const GError *error);
+
+/* --- cards shared by several lines (engine-card.c) ------------------------- */
+
+/* Starts a card's pipeline once, for its first line; later lines share it.
+ * FALSE with the error set if it failed, now or before. */
+gboolean card_start(LoaEngineCard *card, GError **error);
+
+/* Takes engine's part out of its card's pipeline, which goes on for the
+ * other lines; the part's streaming is over when this returns. */
+void card_detach_line(LoaEngine *engine);
+
 /* --- the line's level (engine-level.c) ----------------------------------- */
 
 /* The meter's measurements are collected in its streaming thread and handed

@@ -26,9 +26,6 @@ G_DEFINE_QUARK(loa-engine-error-quark, loa_engine_error)
  * to the mixer just before the end (engine-branch.c), so it only has to be
  * scheduled. Part of the fixed pipeline latency, which a play-now waits for. */
 #define MIXER_LATENCY (60 * GST_MSECOND)
-/* The mixer's output buffers: fewer, longer buffers cost fewer wake-ups on an
- * idle line; placement stays sample exact within a buffer. */
-#define MIXER_BUFFER (100 * GST_MSECOND)
 /* A branch that has fed the mixer nothing for this long past its last
  * sample (or past its start, if it never began) has stalled. */
 #define STALL_LIMIT (2 * GST_SECOND)
@@ -99,9 +96,15 @@ mixer_output_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
 /* --- the pipeline ------------------------------------------------------- */
 
+GstClockTime
+engine_least_latency(void)
+{
+  return MIXER_LATENCY + 2 * GST_SECOND / 100;
+}
+
 /* The branch an element belongs to, if any. */
-static Branch *
-branch_of(LoaEngine *engine, GstObject *object)
+Branch *
+engine_branch_of(LoaEngine *engine, GstObject *object)
 {
   for (GList *l = engine->branches; l != NULL; l = l->next) {
     Branch *branch = l->data;
@@ -114,8 +117,8 @@ branch_of(LoaEngine *engine, GstObject *object)
 
 static void halt(LoaEngine *engine, const char *status, const char *reason);
 
-static void
-fail_line(LoaEngine *engine, const char *reason)
+void
+engine_fail_line(LoaEngine *engine, const char *reason)
 {
   g_warning(_("line '%s' failed: %s"), engine->line_id, reason);
   g_autofree char *why = g_strdup_printf(_("the line's output failed: %s"), reason);
@@ -126,15 +129,15 @@ fail_line(LoaEngine *engine, const char *reason)
 
 /* An error from inside one line's part of a pipeline (its branches or its own
  * elements): a branch fails alone; the line's own elements fail the line. */
-static void
-line_error(LoaEngine *engine, GstObject *source, const GError *error)
+void
+engine_line_error(LoaEngine *engine, GstObject *source, const GError *error)
 {
-  Branch *branch = branch_of(engine, source);
+  Branch *branch = engine_branch_of(engine, source);
   if (branch != NULL) {
     if (branch->state != BRANCH_FINISHED)
       branch_fail(branch, error->message);
   } else {
-    fail_line(engine, error->message);
+    engine_fail_line(engine, error->message);
   }
 }
 
@@ -151,9 +154,9 @@ on_bus_message(GstBus *bus, GstMessage *message, gpointer user_data)
     g_debug("line '%s': error from %s: %s (%s)", engine->line_id,
             GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), error->message, debug ? debug : "");
     /* A source outside the pipeline is a branch already removed: it was finished then. */
-    if (branch_of(engine, GST_MESSAGE_SRC(message)) != NULL ||
+    if (engine_branch_of(engine, GST_MESSAGE_SRC(message)) != NULL ||
         gst_object_has_as_ancestor(GST_MESSAGE_SRC(message), GST_OBJECT(engine->pipeline)))
-      line_error(engine, GST_MESSAGE_SRC(message), error);
+      engine_line_error(engine, GST_MESSAGE_SRC(message), error);
     break;
   }
   case GST_MESSAGE_WARNING: {
@@ -169,39 +172,8 @@ on_bus_message(GstBus *bus, GstMessage *message, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The card's bus: an error inside a line's bin is that line's; an error of
- * the card's own elements (the device) fails every line on it. */
-static gboolean
-on_card_message(GstBus *bus, GstMessage *message, gpointer user_data)
-{
-  LoaEngineCard *card = user_data;
-  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR)
-    return G_SOURCE_CONTINUE;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *debug = NULL;
-  gst_message_parse_error(message, &error, &debug);
-  GstObject *source = GST_MESSAGE_SRC(message);
-  g_debug("card %s: error from %s: %s (%s)", card->output, GST_OBJECT_NAME(source),
-          error->message, debug ? debug : "");
-  for (guint i = 0; i < card->engines->len; i++) {
-    LoaEngine *engine = card->engines->pdata[i];
-    if (branch_of(engine, source) != NULL ||
-        gst_object_has_as_ancestor(source, GST_OBJECT(engine->container))) {
-      line_error(engine, source, error);
-      return G_SOURCE_CONTINUE;
-    }
-  }
-  if (!gst_object_has_as_ancestor(source, GST_OBJECT(card->pipeline)))
-    return G_SOURCE_CONTINUE; /* a removed branch: finished already */
-  card->failed = TRUE;
-  g_autoptr(GPtrArray) engines = g_ptr_array_copy(card->engines, NULL, NULL);
-  for (guint i = 0; i < engines->len; i++)
-    fail_line(engines->pdata[i], error->message);
-  return G_SOURCE_CONTINUE;
-}
-
-static GstElement *
-make_element(const char *factory, const char *name, const char *line_id, GError **error)
+GstElement *
+engine_make_element(const char *factory, const char *name, const char *line_id, GError **error)
 {
   GstElement *element = gst_element_factory_make(factory, name);
   if (element == NULL)
@@ -229,7 +201,7 @@ line_gain_for(const LoaLineConfig *line)
   return pow(10.0, line->volume_db / 20.0);
 }
 
-static LoaEngine *
+LoaEngine *
 engine_alloc(const LoaLineConfig *line, const LoaConfig *config,
              const LoaEngineCallbacks *callbacks, gpointer user_data)
 {
@@ -256,15 +228,15 @@ engine_alloc(const LoaLineConfig *line, const LoaConfig *config,
 /* Builds the line's own part in engine->container: silence → mixer → caps →
  * volume. Returns the volume element (the part's output), or NULL with the
  * error set (the container keeps whatever was added; freeing it frees them). */
-static GstElement *
-build_line(LoaEngine *engine, GError **error)
+GstElement *
+engine_build_line(LoaEngine *engine, GError **error)
 {
-  GstElement *silence = make_element("audiotestsrc", "silence", engine->line_id, error);
-  GstElement *silence_caps = make_element("capsfilter", NULL, engine->line_id, error);
-  engine->mixer = make_element("audiomixer", "mixer", engine->line_id, error);
-  GstElement *mixer_caps = make_element("capsfilter", NULL, engine->line_id, error);
-  GstElement *volume = make_element("volume", "volume", engine->line_id, error);
-  GstElement *meter = make_element("level", "meter", engine->line_id, error);
+  GstElement *silence = engine_make_element("audiotestsrc", "silence", engine->line_id, error);
+  GstElement *silence_caps = engine_make_element("capsfilter", NULL, engine->line_id, error);
+  engine->mixer = engine_make_element("audiomixer", "mixer", engine->line_id, error);
+  GstElement *mixer_caps = engine_make_element("capsfilter", NULL, engine->line_id, error);
+  GstElement *volume = engine_make_element("volume", "volume", engine->line_id, error);
+  GstElement *meter = engine_make_element("level", "meter", engine->line_id, error);
   GstElement *elements[] = { silence, silence_caps, engine->mixer, mixer_caps, volume, meter };
   gboolean missing = FALSE;
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
@@ -313,8 +285,8 @@ build_line(LoaEngine *engine, GError **error)
 /* The monotonic system clock: placement never moves with wall-clock steps,
  * and the sink is slaved to it by resampling (loa_time_now_monotonic_ns() is
  * the same clock). Returns it (a new reference). */
-static GstClock *
-use_monotonic_clock(GstElement *pipeline, GstClockTime latency)
+GstClock *
+engine_use_monotonic_clock(GstElement *pipeline, GstClockTime latency)
 {
   GstClock *clock = gst_system_clock_obtain();
   gst_pipeline_use_clock(GST_PIPELINE(pipeline), clock);
@@ -348,9 +320,9 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
     loa_engine_free(engine);
     return NULL;
   }
-  GstElement *line_out = build_line(engine, error);
-  GstElement *convert = line_out != NULL ? make_element("audioconvert", NULL, line->id, error) : NULL;
-  GstElement *resample = convert != NULL ? make_element("audioresample", NULL, line->id, error)
+  GstElement *line_out = engine_build_line(engine, error);
+  GstElement *convert = line_out != NULL ? engine_make_element("audioconvert", NULL, line->id, error) : NULL;
+  GstElement *resample = convert != NULL ? engine_make_element("audioresample", NULL, line->id, error)
                                          : NULL;
   if (resample == NULL) {
     gst_clear_object(&convert);
@@ -365,176 +337,12 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
     loa_engine_free(engine);
     return NULL;
   }
-  engine->clock = use_monotonic_clock(engine->pipeline, engine->latency);
+  engine->clock = engine_use_monotonic_clock(engine->pipeline, engine->latency);
   g_autofree char *label = g_strdup_printf(_("line '%s'"), line->id);
   engine_watch_bus(engine->pipeline, config->realtime_priority, label);
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(engine->pipeline));
   engine->bus_watch = gst_bus_add_watch(bus, on_bus_message, engine);
   return engine;
-}
-
-/* --- cards shared by several lines -------------------------------------- */
-
-static GstCaps *
-card_caps(const LoaEngineCard *card, int rate)
-{
-  LoaCardLayout layout = { card->channels, card->mask };
-  return loa_output_card_caps(&layout, rate);
-}
-
-LoaEngineCard *
-loa_engine_card_new(const char *output, int highest_channel, const LoaConfig *config,
-                    GError **error)
-{
-  LoaCardLayout layout;
-  if (!loa_output_card_layout(highest_channel, &layout)) {
-    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
-                _("card %s: channel %d is not 1..8"), output, highest_channel);
-    return NULL;
-  }
-  LoaEngineCard *card = g_new0(LoaEngineCard, 1);
-  card->output = g_strdup(output);
-  card->channels = layout.channels;
-  card->mask = layout.mask;
-  card->engines = g_ptr_array_new();
-  card->latency = (GstClockTime)config->latency_ms * GST_MSECOND;
-  g_autofree char *name = g_strdup_printf("card-%s", output);
-  card->pipeline = gst_pipeline_new(name);
-  gst_object_ref_sink(card->pipeline);
-
-  g_autofree char *label = g_strdup_printf("%s", output);
-  GstElement *sink = loa_output_create_sink(output, label, error);
-  if (sink == NULL) {
-    loa_engine_card_free(card);
-    return NULL;
-  }
-  card->mixer = make_element("audiomixer", "card-mixer", label, error);
-  GstElement *caps = card->mixer != NULL ? make_element("capsfilter", NULL, label, error) : NULL;
-  GstElement *convert = caps != NULL ? make_element("audioconvert", NULL, label, error) : NULL;
-  GstElement *resample = convert != NULL ? make_element("audioresample", NULL, label, error)
-                                         : NULL;
-  if (resample == NULL) {
-    gst_clear_object(&card->mixer);
-    gst_clear_object(&caps);
-    gst_clear_object(&convert);
-    gst_object_unref(gst_object_ref_sink(sink));
-    loa_engine_card_free(card);
-    return NULL;
-  }
-  g_autoptr(GstCaps) pinned = card_caps(card, config->sample_rate);
-  /* Without the card's channel count pinned here the mixer downmixes. */
-  g_object_set(caps, "caps", pinned, NULL);
-  /* The lines' outputs are continuous, so the card mixer only needs slack
-   * for scheduling jitter. */
-  g_object_set(card->mixer, "latency", (guint64)(20 * GST_MSECOND), "output-buffer-duration",
-               (guint64)MIXER_BUFFER, NULL);
-  gst_bin_add_many(GST_BIN(card->pipeline), card->mixer, caps, convert, resample, sink, NULL);
-  if (!gst_element_link_many(card->mixer, caps, convert, resample, sink, NULL)) {
-    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
-                _("card %s: cannot link its pipeline"), output);
-    loa_engine_card_free(card);
-    return NULL;
-  }
-  card->clock = use_monotonic_clock(card->pipeline, card->latency);
-  g_autofree char *card_label = g_strdup_printf(_("card %s"), output);
-  engine_watch_bus(card->pipeline, config->realtime_priority, card_label);
-  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(card->pipeline));
-  card->bus_watch = gst_bus_add_watch(bus, on_card_message, card);
-  return card;
-}
-
-void
-loa_engine_card_free(LoaEngineCard *card)
-{
-  if (card == NULL)
-    return;
-  if (card->pipeline != NULL)
-    gst_element_set_state(card->pipeline, GST_STATE_NULL);
-  if (card->bus_watch != 0)
-    g_source_remove(card->bus_watch);
-  gst_clear_object(&card->pipeline);
-  gst_clear_object(&card->clock);
-  g_ptr_array_unref(card->engines);
-  g_free(card->output);
-  g_free(card);
-}
-
-LoaEngine *
-loa_engine_new_on_card(LoaEngineCard *card, const LoaLineConfig *line, const LoaConfig *config,
-                       const LoaEngineCallbacks *callbacks, gpointer user_data, GError **error)
-{
-  LoaEngine *engine = engine_alloc(line, config, callbacks, user_data);
-  engine->card = card;
-  engine->pipeline = gst_object_ref(card->pipeline);
-  engine->clock = gst_object_ref(card->clock);
-  g_autofree char *name = g_strdup_printf("line-%s", line->id);
-  engine->container = GST_BIN(gst_bin_new(name));
-  gst_bin_add(GST_BIN(card->pipeline), GST_ELEMENT(engine->container));
-  g_ptr_array_add(card->engines, engine);
-
-  GstElement *line_out = build_line(engine, error);
-  GstElement *place = line_out != NULL ? make_element("audioconvert", NULL, line->id, error) : NULL;
-  GstElement *filter = place != NULL ? make_element("capsfilter", NULL, line->id, error) : NULL;
-  if (filter == NULL) {
-    gst_clear_object(&place);
-    loa_engine_free(engine);
-    return NULL;
-  }
-  LoaCardLayout layout = { card->channels, card->mask };
-  loa_output_set_channel_matrix(place, &layout, line->channels, MIN(engine->channels, line->n_channels));
-  g_autoptr(GstCaps) caps = card_caps(card, engine->rate);
-  g_object_set(filter, "caps", caps, NULL);
-  gst_bin_add_many(engine->container, place, filter, NULL);
-  g_autoptr(GstPad) filter_src = gst_element_get_static_pad(filter, "src");
-  GstPad *ghost = gst_ghost_pad_new("src", filter_src);
-  gst_element_add_pad(GST_ELEMENT(engine->container), ghost);
-  g_autoptr(GstPad) card_pad = gst_element_request_pad_simple(card->mixer, "sink_%u");
-  if (!gst_element_link_many(line_out, place, filter, NULL) || card_pad == NULL ||
-      GST_PAD_LINK_FAILED(gst_pad_link(ghost, card_pad))) {
-    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
-                _("line '%s': cannot connect it to card %s"), line->id, card->output);
-    loa_engine_free(engine);
-    return NULL;
-  }
-  return engine;
-}
-
-/* Starts a card's pipeline once, for its first line; later lines share it. */
-static gboolean
-card_start(LoaEngineCard *card, GError **error)
-{
-  if (card->failed) {
-    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_STATE, _("card %s failed"),
-                card->output);
-    return FALSE;
-  }
-  if (card->started)
-    return TRUE;
-  card->started = TRUE;
-  GstStateChangeReturn ret = gst_element_set_state(card->pipeline, GST_STATE_PLAYING);
-  if (ret == GST_STATE_CHANGE_ASYNC)
-    ret = gst_element_get_state(card->pipeline, NULL, NULL, 5 * GST_SECOND);
-  if (ret == GST_STATE_CHANGE_FAILURE || ret == GST_STATE_CHANGE_ASYNC) {
-    card->failed = TRUE;
-    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_STATE,
-                _("card %s would not start (%s)"), card->output,
-                ret == GST_STATE_CHANGE_ASYNC ? _("timed out") : _("device refused"));
-    gst_element_set_state(card->pipeline, GST_STATE_NULL);
-    return FALSE;
-  }
-  card->base_time = gst_element_get_base_time(card->pipeline);
-  g_autoptr(GstQuery) query = gst_query_new_latency();
-  if (gst_element_query(card->pipeline, query)) {
-    gboolean live;
-    GstClockTime min, max;
-    gst_query_parse_latency(query, &live, &min, &max);
-    min = MAX(min, MIXER_LATENCY + 2 * GST_SECOND / 100);
-    if (card->latency < min) {
-      card->latency = min;
-      gst_pipeline_set_latency(GST_PIPELINE(card->pipeline), min);
-    }
-  }
-  return TRUE;
 }
 
 /* Fails branches whose decoder stopped delivering: the mixer has run
@@ -606,7 +414,7 @@ loa_engine_start(LoaEngine *engine, GError **error)
     GstClockTime min, max;
     gst_query_parse_latency(query, &live, &min, &max);
     /* Some sinks (file:) answer less than the mixer itself needs. */
-    min = MAX(min, MIXER_LATENCY + 2 * GST_SECOND / 100);
+    min = MAX(min, engine_least_latency());
     if (engine->latency == 0) {
       engine->latency = min;
       gst_pipeline_set_latency(GST_PIPELINE(engine->pipeline), min);
@@ -682,28 +490,6 @@ halt(LoaEngine *engine, const char *status, const char *reason)
     branch_remove(engine->branches->data);
 }
 
-/* Takes a line's part out of its card's pipeline, which goes on for the
- * other lines: its probes point at the engine, so its streaming must be over
- * before the engine is freed. The card mixer's pad is released first: that
- * wakes the line's thread if it waits in the mixer, which stopping needs. */
-static void
-detach_from_card(LoaEngine *engine)
-{
-  GstElement *bin = GST_ELEMENT(engine->container);
-  if (bin == NULL || GST_OBJECT_PARENT(bin) == NULL)
-    return;
-  g_autoptr(GstPad) ghost = gst_element_get_static_pad(bin, "src");
-  g_autoptr(GstPad) card_pad = ghost != NULL ? gst_pad_get_peer(ghost) : NULL;
-  if (card_pad != NULL) {
-    gst_pad_unlink(ghost, card_pad);
-    gst_element_release_request_pad(engine->card->mixer, card_pad);
-  }
-  gst_element_set_locked_state(bin, TRUE);
-  gst_element_set_state(bin, GST_STATE_NULL);
-  gst_bin_remove(GST_BIN(engine->pipeline), bin);
-  engine->container = NULL;
-}
-
 void
 loa_engine_free(LoaEngine *engine)
 {
@@ -712,7 +498,7 @@ loa_engine_free(LoaEngine *engine)
   loa_engine_stop(engine, _("the line was shut down"));
   if (engine->card != NULL) {
     g_ptr_array_remove(engine->card->engines, engine);
-    detach_from_card(engine);
+    card_detach_line(engine);
   }
   if (engine->bus_watch != 0)
     g_source_remove(engine->bus_watch);
