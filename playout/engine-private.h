@@ -1,7 +1,8 @@
-/* The engine's inside, shared by engine.c (the line pipelines, the shared
- * cards, the bus, the watchdog and the rest of engine.h's API),
- * engine-queue.c (placing sequences of spots) and engine-branch.c (one spot
- * branch's life). Nothing else includes it.
+/* The engine's inside, shared by engine.c (the line pipelines, the bus, the
+ * watchdog and the rest of engine.h's API), engine-card.c (cards shared by
+ * several lines), engine-level.c (the line's level and the bus sync
+ * handler), engine-queue.c (placing sequences of spots) and engine-branch.c
+ * (one spot branch's life). Nothing else includes it.
  * Threading as in engine.h: the fields noted as under the engine lock are
  * touched only with LoaEngine.lock held; the functions declared here run on
  * the main thread unless their comment says otherwise. */
