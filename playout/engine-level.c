@@ -19,8 +19,9 @@ typedef struct {
 G_DEFINE_QUARK(loa-engine-meter, meter_engine)
 
 /* A meter's level message is kept in its engine's batch and dropped from the
- * bus (the posting thread). The meter carries its engine as qdata; an engine
- * outlives its meter's streaming (halt and detach_from_card stop it first). */
+ * bus (the posting thread); a sync handler that drops a message owns it and
+ * unrefs it. The meter carries its engine as qdata; an engine outlives its
+ * meter's streaming (halt and card_detach_line stop it first). */
 static GstBusSyncReply
 collect_level(GstMessage *message)
 {
@@ -33,8 +34,10 @@ collect_level(GstMessage *message)
   LevelBlock block = { 0, 0, -INFINITY };
   const GValue *rms = gst_structure_get_value(s, "rms");
   if (!gst_structure_get_clock_time(s, "running-time", &block.running_time) ||
-      !gst_structure_get_clock_time(s, "duration", &block.duration) || rms == NULL)
+      !gst_structure_get_clock_time(s, "duration", &block.duration) || rms == NULL) {
+    gst_message_unref(message);
     return GST_BUS_DROP;
+  }
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS /* GValueArray is what level posts */
   GValueArray *values = g_value_get_boxed(rms);
   for (guint i = 0; values != NULL && i < values->n_values; i++)
@@ -43,6 +46,7 @@ collect_level(GstMessage *message)
   g_mutex_lock(&engine->lock);
   g_array_append_val(engine->levels, block);
   g_mutex_unlock(&engine->lock);
+  gst_message_unref(message);
   return GST_BUS_DROP;
 }
 
