@@ -190,16 +190,11 @@ card_start(LoaEngineCard *card, GError **error)
     return FALSE;
   }
   card->base_time = gst_element_get_base_time(card->pipeline);
-  g_autoptr(GstQuery) query = gst_query_new_latency();
-  if (gst_element_query(card->pipeline, query)) {
-    gboolean live;
-    GstClockTime min, max;
-    gst_query_parse_latency(query, &live, &min, &max);
-    min = MAX(min, engine_least_latency());
-    if (card->latency < min) {
-      card->latency = min;
-      gst_pipeline_set_latency(GST_PIPELINE(card->pipeline), min);
-    }
+  gboolean live;
+  GstClockTime min = engine_needed_latency(card->pipeline, &live);
+  if (card->latency < min) {
+    card->latency = min;
+    gst_pipeline_set_latency(GST_PIPELINE(card->pipeline), min);
   }
   return TRUE;
 }

@@ -178,8 +178,9 @@ void branch_remove(Branch *branch);
  * idle line; placement stays sample exact within a buffer. */
 #define MIXER_BUFFER (100 * GST_MSECOND)
 
-/* The least pipeline latency a line's mixer needs. */
-GstClockTime engine_least_latency(void);
+/* The latency a running pipeline needs: what it answers, but at least what
+ * a line's mixer needs; 0 if it cannot answer. live: whether it is live. */
+GstClockTime engine_needed_latency(GstElement *pipeline, gboolean *live);
 
 /* A new element of factory, or NULL with the error set (naming line_id). */
 GstElement *engine_make_element(const char *factory, const char *name, const char *line_id,

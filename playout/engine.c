@@ -97,9 +97,18 @@ mixer_output_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 /* --- the pipeline ------------------------------------------------------- */
 
 GstClockTime
-engine_least_latency(void)
+engine_needed_latency(GstElement *pipeline, gboolean *live)
 {
-  return MIXER_LATENCY + 2 * GST_SECOND / 100;
+  /* Read once, when the pipeline runs: queried later, while a branch is
+   * starting, it was seen to come back 0. */
+  g_autoptr(GstQuery) query = gst_query_new_latency();
+  GstClockTime min, max;
+  *live = FALSE;
+  if (!gst_element_query(pipeline, query))
+    return 0;
+  gst_query_parse_latency(query, live, &min, &max);
+  /* Some sinks (file:) answer less than the mixer itself needs. */
+  return MAX(min, MIXER_LATENCY + 2 * GST_SECOND / 100);
 }
 
 /* The branch an element belongs to, if any. */
@@ -406,15 +415,9 @@ loa_engine_start(LoaEngine *engine, GError **error)
   }
   engine->base_time = gst_element_get_base_time(engine->pipeline);
 
-  /* Read the latency once, now that the pipeline runs: queried later, while a
-   * branch is starting, it was seen to come back 0. */
-  g_autoptr(GstQuery) query = gst_query_new_latency();
-  if (gst_element_query(engine->pipeline, query)) {
-    gboolean live;
-    GstClockTime min, max;
-    gst_query_parse_latency(query, &live, &min, &max);
-    /* Some sinks (file:) answer less than the mixer itself needs. */
-    min = MAX(min, engine_least_latency());
+  gboolean live;
+  GstClockTime min = engine_needed_latency(engine->pipeline, &live);
+  if (min > 0) {
     if (engine->latency == 0) {
       engine->latency = min;
       gst_pipeline_set_latency(GST_PIPELINE(engine->pipeline), min);
