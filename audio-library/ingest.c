@@ -18,6 +18,7 @@
 
 #include "ingest.h"
 
+#include "air-copy.h"
 #include "decoders.h"
 #include "framing.h"
 #include "loudness.h"
@@ -101,6 +102,8 @@ typedef struct {
   double silence_db;       /* threshold for the cues */
   LoaLoudness *loudness;   /* created at the first caps; NULL if it could not be */
   GError *loudness_error;  /* why the measurement failed, first failure only */
+  const char *air_path;    /* where the counted stream is written as the air copy; NULL: nowhere */
+  GError *air_error;       /* why the air copy's writer could not be made */
 } Decode;
 
 static void
@@ -108,6 +111,7 @@ decode_clear(Decode *decode)
 {
   g_clear_pointer(&decode->loudness, loa_loudness_free);
   g_clear_error(&decode->loudness_error);
+  g_clear_error(&decode->air_error);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Decode, decode_clear)
 
@@ -494,42 +498,60 @@ check_structure(const char *path, const char *copy_path, const Probe *probe, GEr
   return TRUE;
 }
 
-/* Adds the frames of one decoded buffer, clipped to the segment as a sink
- * would clip it (this drops e.g. the AAC priming samples an MP4 edit list
- * marks), to the count. */
-static void
+/* Clips one decoded buffer to the segment as a sink would clip it (this
+ * drops e.g. the AAC priming samples an MP4 edit list marks) and adds its
+ * frames to the count and the loudness. Takes buffer; returns what is left
+ * of it, or NULL if nothing is. Before the first caps, buffer is returned
+ * as it is and not counted. */
+static GstBuffer *
 count_buffer(Decode *decode, GstBuffer *buffer)
 {
   if (!decode->have_info)
-    return;
-  GstBuffer *clipped = gst_audio_buffer_clip(gst_buffer_ref(buffer), &decode->segment,
+    return buffer;
+  GstBuffer *clipped = gst_audio_buffer_clip(buffer, &decode->segment,
                                              GST_AUDIO_INFO_RATE(&decode->info),
                                              GST_AUDIO_INFO_BPF(&decode->info));
   if (clipped == NULL)
-    return;
-  decode->frames += (gint64)(gst_buffer_get_size(clipped) / GST_AUDIO_INFO_BPF(&decode->info));
+    return NULL;
+  /* A planar buffer (FFmpeg's AAC decoder gives F32 planar) is clipped by
+   * its audio meta: its memory keeps the clipped samples. */
+  GstAudioMeta *meta = gst_buffer_get_audio_meta(clipped);
+  decode->frames += meta != NULL ? (gint64)meta->samples
+                                 : (gint64)(gst_buffer_get_size(clipped) /
+                                            GST_AUDIO_INFO_BPF(&decode->info));
   if (decode->loudness != NULL && decode->loudness_error == NULL && !decode->format_changed &&
       !loa_loudness_add_buffer(decode->loudness, clipped, &decode->loudness_error))
     g_clear_pointer(&decode->loudness, loa_loudness_free);
-  gst_buffer_unref(clipped);
+  return clipped;
 }
 
-static gboolean
-count_list_item(GstBuffer **buffer, guint index, gpointer data)
-{
-  count_buffer(data, *buffer);
-  return TRUE;
-}
-
+/* Counts the decoded stream and passes on only what was counted, so the air
+ * copy downstream holds exactly the counted frames. */
 static GstPadProbeReturn
 on_decoded_data(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   Decode *decode = data;
 
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    count_buffer(decode, GST_PAD_PROBE_INFO_BUFFER(info));
+    /* The probe owns the buffer it hands on; count_buffer() takes one. */
+    GstBuffer *clipped = count_buffer(decode, GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = clipped;
+    return clipped != NULL ? GST_PAD_PROBE_OK : GST_PAD_PROBE_HANDLED;
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    gst_buffer_list_foreach(GST_PAD_PROBE_INFO_BUFFER_LIST(info), count_list_item, decode);
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    GstBufferList *kept = gst_buffer_list_new();
+    for (guint i = 0; i < gst_buffer_list_length(list); i++) {
+      GstBuffer *clipped = count_buffer(decode, gst_buffer_ref(gst_buffer_list_get(list, i)));
+      if (clipped != NULL)
+        gst_buffer_list_add(kept, clipped);
+    }
+    gst_buffer_list_unref(list);
+    if (gst_buffer_list_length(kept) == 0) {
+      gst_buffer_list_unref(kept);
+      GST_PAD_PROBE_INFO_DATA(info) = NULL;
+      return GST_PAD_PROBE_HANDLED;
+    }
+    GST_PAD_PROBE_INFO_DATA(info) = kept;
   } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
     if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
@@ -554,26 +576,16 @@ on_decoded_data(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* decodebin exposed a stream: every stream goes to a fakesink (an unlinked
- * pad would stop the pipeline); the first audio stream is counted. */
+/* decodebin exposed a stream: every stream goes to a sink (an unlinked pad
+ * would stop the pipeline). The first audio stream is counted, and written
+ * as the air copy if one is asked for; the others go to fakesinks. */
 static void
 on_pad_added(GstElement *decodebin, GstPad *pad, gpointer data)
 {
   Decode *decode = data;
-  GstElement *pipeline = GST_ELEMENT(gst_element_get_parent(decodebin));
-  GstElement *sink = gst_element_factory_make("fakesink", NULL);
-
-  if (pipeline == NULL || sink == NULL) {
-    GST_ELEMENT_ERROR(decodebin, CORE, MISSING_PLUGIN, ("fakesink is missing"), (NULL));
-    if (sink != NULL)
-      gst_object_unref(sink);
-    if (pipeline != NULL)
-      gst_object_unref(pipeline);
+  g_autoptr(GstElement) pipeline = GST_ELEMENT(gst_element_get_parent(decodebin));
+  if (pipeline == NULL)
     return;
-  }
-  g_object_set(sink, "sync", FALSE, NULL);
-  gst_bin_add(GST_BIN(pipeline), sink);
-  GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
 
   g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
   if (caps == NULL)
@@ -581,7 +593,27 @@ on_pad_added(GstElement *decodebin, GstPad *pad, gpointer data)
   const char *media = gst_caps_get_size(caps) > 0
                         ? gst_structure_get_name(gst_caps_get_structure(caps, 0))
                         : "";
-  if (decode->counted == NULL && g_str_has_prefix(media, "audio/")) {
+  gboolean counted = decode->counted == NULL && g_str_has_prefix(media, "audio/");
+  GstElement *sink = NULL;
+  if (counted && decode->air_path != NULL) {
+    sink = loa_air_copy_sink_new(decode->air_path, &decode->air_error);
+    if (sink == NULL) {
+      GST_ELEMENT_ERROR(decodebin, CORE, MISSING_PLUGIN, ("%s", decode->air_error->message),
+                        (NULL));
+      return;
+    }
+  } else {
+    sink = gst_element_factory_make("fakesink", NULL);
+    if (sink == NULL) {
+      GST_ELEMENT_ERROR(decodebin, CORE, MISSING_PLUGIN, ("fakesink is missing"), (NULL));
+      return;
+    }
+    g_object_set(sink, "sync", FALSE, NULL);
+  }
+  gst_bin_add(GST_BIN(pipeline), sink);
+  GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
+
+  if (counted) {
     decode->counted = sink_pad;  /* the pipeline keeps it alive */
     gst_pad_add_probe(sink_pad,
                       GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
@@ -592,7 +624,6 @@ on_pad_added(GstElement *decodebin, GstPad *pad, gpointer data)
     GST_ELEMENT_ERROR(decodebin, CORE, PAD, ("cannot link a decoded stream"), (NULL));
   gst_element_sync_state_with_parent(sink);
   gst_object_unref(sink_pad);
-  gst_object_unref(pipeline);
 }
 
 /* Any element decodebin plugs: an audio decoder is told to fail at its first
@@ -731,14 +762,16 @@ check_decode(const char *path, const Probe *probe, const Decode *decode, GError 
   return TRUE;
 }
 
-/* Renames the copy to its final name and inserts the row, in one transaction.
- * On failure the file is removed again and the transaction rolled back. */
+/* Renames the copy (and the air copy, if air->path is set) to their final
+ * names and inserts the row, in one transaction. On failure the files are
+ * removed again and the transaction rolled back. */
 static gboolean
 commit_spot(sqlite3 *db, const char *path, const char *library_dir, TempCopy *copy,
-            const LoaSpot *spot, GError **error)
+            TempCopy *air, const LoaSpot *spot, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autofree char *final_path = loa_spot_path(spot, library_dir);
+  g_autofree char *final_air = loa_spot_air_path(spot, library_dir);
 
   if (!loa_db_begin(db, &local)) {
     g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_DB, "%s: %s", path, local->message);
@@ -746,7 +779,7 @@ commit_spot(sqlite3 *db, const char *path, const char *library_dir, TempCopy *co
   }
   /* A file already at final_path is not in the catalog (file_name is unique
    * and derived from the unused id), so it is debris of an ingest that died
-   * between rename and commit; replacing it is right. */
+   * between rename and commit; replacing it is right. So is an air copy. */
   if (rename(copy->path, final_path) != 0) {
     int saved = errno;
     loa_db_rollback(db);
@@ -755,6 +788,17 @@ commit_spot(sqlite3 *db, const char *path, const char *library_dir, TempCopy *co
     return FALSE;
   }
   g_clear_pointer(&copy->path, g_free);
+  if (air->path != NULL && final_air != NULL) {
+    if (rename(air->path, final_air) != 0) {
+      int saved = errno;
+      g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_SYSTEM,
+                  _("%s: cannot rename the air copy to %s: %s"), path, final_air,
+                  g_strerror(saved));
+      g_clear_pointer(&final_air, g_free);  /* not there: nothing of it to remove */
+      goto fail;
+    }
+    g_clear_pointer(&air->path, g_free);
+  }
 
   if (!loa_spot_insert(db, spot, &local)) {
     g_set_error(error, LOA_SPOT_ERROR, local->code, "%s: %s", path, local->message);
@@ -775,6 +819,8 @@ commit_spot(sqlite3 *db, const char *path, const char *library_dir, TempCopy *co
 
 fail:
   g_unlink(final_path);
+  if (final_air != NULL)
+    g_unlink(final_air);
   loa_db_rollback(db);
   return FALSE;
 }
@@ -937,9 +983,22 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
    * airs exactly the audio that was encoded; only silence moves them further
    * in. Without a usable tag (none, VBRI, a length that fits neither) the
    * cues are the silence cues alone, as for any other format. */
+  /* A file that needs a decoder gets an air copy; PCM airs as it is. */
+  g_auto(TempCopy) air = { 0 };
+  if (probe.codec != NULL) {
+    air.path = loa_air_copy_temp_new(library_dir, path, error);
+    if (air.path == NULL)
+      return NULL;
+    decode.air_path = air.path;
+  }
   if (!decode_copy(path, copy.path, probe.duration, &decode, error))
     return NULL;
   if (!check_decode(path, &probe, &decode, error))
+    return NULL;
+  gint64 air_mtime = 0;
+  if (air.path != NULL &&
+      !loa_air_copy_finish(air.path, path, decode.frames, GST_AUDIO_INFO_CHANNELS(&decode.info),
+                           air.sha256, &air.size, &air_mtime, error))
     return NULL;
   gint64 audio_start = 0, audio_end = decode.frames;  /* all of it, unless a LAME tag says */
   mp3_audio_bounds(path, copy.path, &probe, &decode, &audio_start, &audio_end);
@@ -953,6 +1012,12 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
   spot->file_name = g_strconcat(spot->id, "-", sha_prefix, extension ? "." : "", extension, NULL);
   spot->sha256 = g_strdup(copy.sha256);
   spot->file_size = copy.size;
+  if (air.path != NULL) {
+    spot->air_file_name = loa_air_copy_name(spot->file_name);
+    spot->air_sha256 = g_strdup(air.sha256);
+    spot->air_file_size = air.size;
+    spot->air_mtime_ns = air_mtime;
+  }
   spot->container = g_strdup(probe.container);
   if (probe.codec != NULL)
     spot->codec = g_strdup(probe.codec);
@@ -979,7 +1044,7 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
   if (stat(copy.path, &st) == 0)
     spot->file_mtime_ns = (gint64)st.st_mtim.tv_sec * GST_SECOND + st.st_mtim.tv_nsec;
 
-  if (!commit_spot(db, path, library_dir, &copy, spot, error))
+  if (!commit_spot(db, path, library_dir, &copy, &air, spot, error))
     return NULL;
   g_debug("spot %s added from %s (%s, %d Hz, %d ch, %" PRId64 " frames)", spot->id,
           spot->original_name, spot->codec, spot->sample_rate, spot->channels, spot->frames);

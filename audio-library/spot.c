@@ -36,7 +36,7 @@ G_DEFINE_QUARK(loa-spot-error-quark, loa_spot_error)
   "file_size, container, codec, sample_rate, channels, frames, duration_ns, status, "     \
   "added_by, added_at, notes, loudness_lufs, true_peak_dbtp, loudness_range_lu, "         \
   "cue_in_ns, cue_out_ns, valid_from, valid_until, tags, bulletin_text, file_mtime_ns, "  \
-  "approved_by, approved_at"
+  "approved_by, approved_at, air_file_name, air_sha256, air_file_size, air_mtime_ns"
 
 /* What SELECTs read beyond the inserted columns: decisions taken later. */
 #define SPOT_SELECT_COLUMNS SPOT_COLUMNS ", retired_by, retired_at"
@@ -51,6 +51,7 @@ typedef enum {
   STMT_APPROVE,
   STMT_RETIRE,
   STMT_SET_MTIME,
+  STMT_SET_AIR_MTIME,
   STMT_HISTORY,
   STMT_COUNT
 } Statement;
@@ -62,7 +63,7 @@ static const char *const statement_sql[STMT_COUNT] = {
   [STMT_INSERT] = "INSERT INTO spots (" SPOT_COLUMNS ") VALUES "
                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
                   "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, NULLIF(?30, 0), "
-                  "?31, NULLIF(?32, 0))",
+                  "?31, NULLIF(?32, 0), ?33, ?34, NULLIF(?35, 0), NULLIF(?36, 0))",
   [STMT_INSERT_EVENT] = "INSERT INTO spot_events (spot_id, action, actor, at, sha256, detail) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
   [STMT_EDIT] = "UPDATE spots SET title = ?2, category = ?3, topic = ?4, language = ?5, "
@@ -73,6 +74,7 @@ static const char *const statement_sql[STMT_COUNT] = {
   [STMT_RETIRE] = "UPDATE spots SET status = 'retired', retired_by = ?2, retired_at = ?3 "
                   "WHERE id = ?1",
   [STMT_SET_MTIME] = "UPDATE spots SET file_mtime_ns = ?2 WHERE id = ?1 AND sha256 = ?3",
+  [STMT_SET_AIR_MTIME] = "UPDATE spots SET air_mtime_ns = ?2 WHERE id = ?1 AND air_sha256 = ?3",
   [STMT_HISTORY] = "SELECT action, actor, at, sha256, detail FROM spot_events "
                    "WHERE spot_id = ?1 ORDER BY at, id",
 };
@@ -124,6 +126,8 @@ loa_spot_free(LoaSpot *spot)
   g_free(spot->tags);
   g_free(spot->bulletin_text);
   g_free(spot->retired_by);
+  g_free(spot->air_file_name);
+  g_free(spot->air_sha256);
   g_free(spot);
 }
 
@@ -186,8 +190,12 @@ read_row(sqlite3_stmt *stmt)
   spot->file_mtime_ns = sqlite3_column_int64(stmt, 29);
   spot->approved_by = column_text_or_null(stmt, 30);
   spot->approved_at = sqlite3_column_int64(stmt, 31);
-  spot->retired_by = column_text_or_null(stmt, 32);
-  spot->retired_at = sqlite3_column_int64(stmt, 33);
+  spot->air_file_name = column_text_or_null(stmt, 32);
+  spot->air_sha256 = column_text_or_null(stmt, 33);
+  spot->air_file_size = sqlite3_column_int64(stmt, 34);
+  spot->air_mtime_ns = sqlite3_column_int64(stmt, 35);
+  spot->retired_by = column_text_or_null(stmt, 36);
+  spot->retired_at = sqlite3_column_int64(stmt, 37);
   return spot;
 }
 
@@ -287,7 +295,7 @@ loa_spot_insert(sqlite3 *db, const LoaSpot *spot, GError **error)
 
   if (!prepare(db, STMT_INSERT, &stmt, error))
     return FALSE;
-  if (!loa_db_bind(stmt, &local, "tttttttttittiiiittitdddiittttiti", spot->id, spot->title,
+  if (!loa_db_bind(stmt, &local, "tttttttttittiiiittitdddiittttitittii", spot->id, spot->title,
                    spot->category, spot->topic, spot->language, spot->supplier,
                    spot->original_name, spot->file_name, spot->sha256, spot->file_size,
                    spot->container, spot->codec, (gint64)spot->sample_rate,
@@ -296,7 +304,8 @@ loa_spot_insert(sqlite3 *db, const LoaSpot *spot, GError **error)
                    spot->loudness_lufs, spot->true_peak_dbtp, spot->loudness_range_lu,
                    spot->cue_in_ns, spot->cue_out_ns, spot->valid_from, spot->valid_until,
                    spot->tags ? spot->tags : "", spot->bulletin_text, spot->file_mtime_ns,
-                   spot->approved_by, spot->approved_at))
+                   spot->approved_by, spot->approved_at, spot->air_file_name,
+                   spot->air_sha256, spot->air_file_size, spot->air_mtime_ns))
     return db_error(error, local);
   if (!loa_db_step_done(stmt, &local)) {
     /* local's message quotes the whole INSERT; SQLite's own text is enough. */
@@ -699,9 +708,59 @@ loa_spot_history(sqlite3 *db, const char *id, GError **error)
   return g_steal_pointer(&events);
 }
 
+/* Is the file at path still the one recorded (size, then mtime, then
+ * SHA-256 if the mtime moved)? TRUE, or FALSE with *reason set. A hash that
+ * still matches stores the new mtime with statement which (db may be NULL). */
+static gboolean
+check_file(sqlite3 *db, const LoaSpot *spot, const char *path, gint64 size, gint64 known_mtime,
+           const char *sha256_expected, Statement which, char **reason)
+{
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    int saved = errno;
+    *reason = g_strdup_printf(_("file missing: %s (%s)"), path, g_strerror(saved));
+    return FALSE;
+  }
+  if (st.st_size != size) {
+    *reason = g_strdup(_("file changed since approval"));
+    return FALSE;
+  }
+  gint64 mtime = stat_mtime_ns(&st);
+  if (mtime == known_mtime)
+    return TRUE;
+
+  /* Touched (or never verified since this check existed): hash it once. */
+  char sha256[65];
+  g_autoptr(GError) local = NULL;
+  if (!loa_spot_hash_file(path, sha256, &local)) {
+    *reason = g_strdup(local->message);
+    return FALSE;
+  }
+  if (strcmp(sha256, sha256_expected) != 0) {
+    *reason = g_strdup(_("file changed since approval"));
+    return FALSE;
+  }
+  if (db != NULL) {
+    g_autoptr(sqlite3_stmt) stmt = NULL;
+    if (!prepare(db, which, &stmt, &local) ||
+        !loa_db_bind(stmt, &local, "tit", spot->id, mtime, sha256_expected) ||
+        !loa_db_step_done(stmt, &local))
+      g_warning("spot %s: cannot record the verified mtime: %s", spot->id, local->message);
+  }
+  return TRUE;
+}
+
+char *
+loa_spot_air_path(const LoaSpot *spot, const char *library_dir)
+{
+  if (spot->air_file_name == NULL)
+    return NULL;
+  return g_build_filename(library_dir, spot->air_file_name, NULL);
+}
+
 gboolean
 loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *library_dir, GTimeZone *tz,
-                       gint64 at_utc_ns, char **reason)
+                       gint64 at_utc_ns, char **air_path, char **reason)
 {
   if (g_strcmp0(spot->status, "approved") != 0) {
     if (g_strcmp0(spot->status, "retired") == 0)
@@ -727,39 +786,26 @@ loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *library_dir
     }
   }
 
+  g_autofree char *copy = loa_spot_air_path(spot, library_dir);
+  if (copy != NULL && spot->air_sha256 != NULL) {
+    g_autofree char *why = NULL;
+    if (check_file(db, spot, copy, spot->air_file_size, spot->air_mtime_ns, spot->air_sha256,
+                   STMT_SET_AIR_MTIME, &why)) {
+      if (air_path != NULL)
+        *air_path = g_steal_pointer(&copy);
+      return TRUE;
+    }
+    /* The copy is derived from the library file, which is still the
+     * approved audio: air that rather than nothing. */
+    g_warning(_("spot %s: its air copy %s cannot air (%s); the library file airs instead"),
+              spot->id, copy, why);
+  }
   g_autofree char *path = loa_spot_path(spot, library_dir);
-  struct stat st;
-  if (stat(path, &st) != 0) {
-    int saved = errno;
-    *reason = g_strdup_printf(_("file missing: %s (%s)"), path, g_strerror(saved));
+  if (!check_file(db, spot, path, spot->file_size, spot->file_mtime_ns, spot->sha256,
+                  STMT_SET_MTIME, reason))
     return FALSE;
-  }
-  if (st.st_size != spot->file_size) {
-    *reason = g_strdup(_("file changed since approval"));
-    return FALSE;
-  }
-  gint64 mtime = stat_mtime_ns(&st);
-  if (mtime == spot->file_mtime_ns)
-    return TRUE;
-
-  /* Touched (or never verified since this check existed): hash it once. */
-  char sha256[65];
-  g_autoptr(GError) local = NULL;
-  if (!loa_spot_hash_file(path, sha256, &local)) {
-    *reason = g_strdup(local->message);
-    return FALSE;
-  }
-  if (strcmp(sha256, spot->sha256) != 0) {
-    *reason = g_strdup(_("file changed since approval"));
-    return FALSE;
-  }
-  if (db != NULL) {
-    g_autoptr(sqlite3_stmt) stmt = NULL;
-    if (!prepare(db, STMT_SET_MTIME, &stmt, &local) ||
-        !loa_db_bind(stmt, &local, "tit", spot->id, mtime, spot->sha256) ||
-        !loa_db_step_done(stmt, &local))
-      g_warning("spot %s: cannot record the verified mtime: %s", spot->id, local->message);
-  }
+  if (air_path != NULL)
+    *air_path = g_steal_pointer(&path);
   return TRUE;
 }
 

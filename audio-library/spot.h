@@ -61,6 +61,14 @@ typedef struct {
   gint64 file_mtime_ns; /* mtime of the library file when its hash was last verified; 0 unknown */
   char *retired_by;     /* who retired it, NULL if not retired */
   gint64 retired_at;    /* UTC ns, 0 if not retired */
+  /* The air copy: what airs, decoded once at ingest (PCM WAV at sample_rate and
+   * channels, exactly frames long, the same frames the cues count). NULL
+   * air_file_name: the library file itself airs (a PCM file, or a spot added
+   * before air copies existed). */
+  char *air_file_name;  /* name inside the library folder, or NULL */
+  char *air_sha256;     /* 64 lowercase hex digits, or NULL */
+  gint64 air_file_size; /* bytes, 0 if none */
+  gint64 air_mtime_ns;  /* mtime of the air copy when its hash was last verified; 0 unknown */
 } LoaSpot;
 
 /* Metadata changes for loa_spot_edit(): NULL leaves a field as it is; for
@@ -160,16 +168,26 @@ gboolean loa_spot_retire(sqlite3 *db, const char *id, const char *actor,
  * LOA_SPOT_ERROR_DB. */
 GPtrArray *loa_spot_history(sqlite3 *db, const char *id, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* May spot air at at_utc_ns? Called seconds before each airing, so cheap on
- * the common path: a status test, two date comparisons (dates in tz) and one
- * stat() of the library file. The full SHA-256 is computed only when the
- * file's size or mtime differ from those recorded; if the hash still matches
- * the new mtime is stored (db may be NULL to skip that). Returns TRUE, or
- * FALSE with *reason set to a newly allocated reason in plain words ("not
- * approved (submitted)", "retired", "not valid before 2025-08-01", "expired
- * on 2025-07-31", "file missing: PATH", "file changed since approval"). */
+/* May spot air at at_utc_ns, and from which file? Called seconds before each
+ * airing, so cheap on the common path: a status test, two date comparisons
+ * (dates in tz) and one stat() of the file that will air. That file is the
+ * air copy if the spot has one, else the library file. Its full SHA-256 is
+ * computed only when its mtime differs from the one recorded (a size that
+ * differs fails at once); if the hash still matches, the new mtime is stored
+ * (db may be NULL to skip that). An air copy that is missing or changed is
+ * not fatal: the library file is checked the same way and airs instead, with
+ * a warning naming the copy and what is wrong with it. Returns TRUE with
+ * *air_path set to the newly allocated path of the file to air, or FALSE with
+ * *reason set to a newly allocated reason in plain words ("not approved
+ * (submitted)", "retired", "not valid before 2025-08-01", "expired on
+ * 2025-07-31", "file missing: PATH", "file changed since approval").
+ * air_path may be NULL. */
 gboolean loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *library_dir,
-                                GTimeZone *tz, gint64 at_utc_ns, char **reason);
+                                GTimeZone *tz, gint64 at_utc_ns, char **air_path,
+                                char **reason);
+
+/* The air copy's path, or NULL if the spot has none. */
+char *loa_spot_air_path(const LoaSpot *spot, const char *library_dir) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The gain in dB to apply at air time so spot plays at target_lufs, reduced
  * so that its true peak plus the gain stays at or under true_peak_max_dbtp.

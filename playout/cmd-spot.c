@@ -394,6 +394,9 @@ spot_show(LoaContext *ctx, int argc, char **argv)
   add_text(fields, "file_name", _("Library file"), spot->file_name);
   add_field(fields, "path", _("Path"), loa_spot_path(spot, ctx->config->library), NULL, FALSE);
   add_text(fields, "sha256", _("SHA-256"), spot->sha256);
+  /* What airs: the air copy decoded at ingest, or the library file itself. */
+  add_text(fields, "air_file_name", _("Air copy"), spot->air_file_name ? spot->air_file_name : "");
+  add_text(fields, "air_sha256", _("Air copy SHA-256"), spot->air_sha256 ? spot->air_sha256 : "");
   add_text(fields, "added_by", _("Added by"), spot->added_by);
   add_field(fields, "added_at", _("Added at"), loa_time_format_local(tz, spot->added_at),
             loa_time_format_iso(tz, spot->added_at), FALSE);

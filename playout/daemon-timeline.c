@@ -100,10 +100,12 @@ timeline_open_airings(LoaDaemon *daemon, Line *line, const LoaEvent *event,
       plan.event_ref = origin;
 
     g_autofree char *problem = NULL;
+    g_autofree char *air_path = NULL;
     if (spot == NULL)
       problem = g_strdup(error->message);
     else if (!loa_spot_check_airable(daemon->db, spot, daemon->config->library,
-                                     daemon->config->timezone, planned, &problem))
+                                     daemon->config->timezone, planned, &air_path,
+                                     &problem))
       ; /* problem says why: not approved, expired, file changed since approval... */
     else if (line->failed)
       problem = g_strdup(_("the line is off the air"));
@@ -139,7 +141,7 @@ timeline_open_airings(LoaDaemon *daemon, Line *line, const LoaEvent *event,
     airing->spot_id = g_strdup(spot_id);
     airing->title = g_strdup(spot->title);
     airing->operator = event == NULL;
-    airing->path = loa_spot_path(spot, daemon->config->library);
+    airing->path = g_steal_pointer(&air_path);
     airing->scheduled_at = planned;
     airing->priority = priority;
     airing->late_play = event == NULL || event_late_play(event);

@@ -122,6 +122,13 @@ add_test(NAME playout.filler
           ${CMAKE_CURRENT_BINARY_DIR}/playout-filler)
 set_tests_properties(playout.filler PROPERTIES TIMEOUT 120 LABELS "integration")
 
+# Compressed spots air from their air copies; a damaged copy falls back.
+add_test(NAME playout.air-copy
+  COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}
+          bash ${CMAKE_CURRENT_SOURCE_DIR}/playout/test-air-copy.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/playout-air-copy)
+set_tests_properties(playout.air-copy PROPERTIES TIMEOUT 120 LABELS "integration")
+
 # Operator commands against the real daemon over its control socket.
 add_test(NAME playout.control
   COMMAND ${CMAKE_COMMAND} -E env ${LOA_TEST_TOOLS}

@@ -97,8 +97,11 @@ expect 2 spot add "$work/other.wav" "$work/tone.ogg"
 expect 2 spot add "$work/other.wav" --no-such-option
 expect 2 spot list --format xml
 expect 2 spot frobnicate
-[[ $(find "$work/lib" -mindepth 1 | wc -l) == 2 ]] ||
-  fail "the library should hold exactly 2 files: $(ls -A "$work/lib")"
+# The WAV, the Ogg and the Ogg's air copy (it airs decoded once, at ingest).
+[[ $(find "$work/lib" -mindepth 1 | wc -l) == 3 ]] ||
+  fail "the library should hold exactly 3 files: $(ls -A "$work/lib")"
+[[ $(find "$work/lib" -name '*.air.wav' | wc -l) == 1 ]] ||
+  fail "the Ogg spot should have one air copy: $(ls -A "$work/lib")"
 
 # Listing.
 expect 0 spot list

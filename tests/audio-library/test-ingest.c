@@ -329,6 +329,49 @@ sha256_of(const char *path)
   return g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, bytes);
 }
 
+static guint32
+le32(const guint8 *p)
+{
+  return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
+}
+
+static guint16
+le16(const guint8 *p)
+{
+  return (guint16)(p[0] | p[1] << 8);
+}
+
+/* Reads a RIFF/WAVE file's fmt chunk into *rate, *channels, *bits and
+ * returns its data chunk's length in frames; fails the test if either chunk
+ * is missing or torn. */
+static gint64
+wav_frames(GBytes *bytes, int *rate, int *channels, int *bits)
+{
+  gsize size = 0;
+  const guint8 *data = g_bytes_get_data(bytes, &size);
+  g_assert_cmpuint(size, >=, 12);
+  g_assert_true(memcmp(data, "RIFF", 4) == 0 && memcmp(data + 8, "WAVE", 4) == 0);
+  gint64 frames = -1;
+  *channels = 0;
+  for (gsize at = 12; at + 8 <= size;) {
+    guint32 length = le32(data + at + 4);
+    const guint8 *body = data + at + 8;
+    g_assert_cmpuint(at + 8 + length, <=, size);
+    if (memcmp(data + at, "fmt ", 4) == 0) {
+      g_assert_cmpuint(length, >=, 16);
+      *channels = le16(body + 2);
+      *rate = (int)le32(body + 4);
+      *bits = le16(body + 14);
+    } else if (memcmp(data + at, "data", 4) == 0) {
+      g_assert_cmpint(*channels, >, 0);
+      frames = length / (*channels * (*bits / 8));
+    }
+    at += 8 + length + (length & 1);
+  }
+  g_assert_cmpint(frames, >=, 0);
+  return frames;
+}
+
 static void
 test_format(Fixture *fixture, gconstpointer data)
 {
@@ -372,7 +415,32 @@ test_format(Fixture *fixture, gconstpointer data)
   g_autofree char *stored_sha = sha256_of(stored_path);
   g_assert_cmpstr(stored_sha, ==, sha);
   g_autofree char *listing = library_listing(fixture);
-  g_assert_cmpstr(listing, ==, stored->file_name);
+
+  /* PCM airs as it is; anything decoded airs from its air copy: a 16-bit WAV
+   * of exactly the counted frames, recorded by hash and size. */
+  if (g_strcmp0(format->codec, "PCM") == 0) {
+    g_assert_null(stored->air_file_name);
+    g_assert_null(stored->air_sha256);
+    g_assert_cmpstr(listing, ==, stored->file_name);
+    return;
+  }
+  g_assert_nonnull(stored->air_file_name);
+  g_autofree char *expected_listing = g_strdup_printf("%s %s", stored->air_file_name,
+                                                      stored->file_name);
+  g_assert_cmpstr(listing, ==, expected_listing);
+  g_autofree char *air_path = loa_spot_air_path(stored, fixture->library);
+  g_autofree char *air_sha = sha256_of(air_path);
+  g_assert_cmpstr(stored->air_sha256, ==, air_sha);
+  g_autoptr(GBytes) air = test_util_read(air_path);
+  g_assert_cmpint(stored->air_file_size, ==, (gint64)g_bytes_get_size(air));
+  int rate = 0, channels = 0, bits = 0;
+  gint64 air_frames = wav_frames(air, &rate, &channels, &bits);
+  g_test_message("air copy %s: %d Hz, %d ch, %d bit, %" PRId64 " frames", stored->air_file_name,
+                 rate, channels, bits, air_frames);
+  g_assert_cmpint(rate, ==, spot->sample_rate);
+  g_assert_cmpint(channels, ==, spot->channels);
+  g_assert_cmpint(bits, ==, 16);
+  g_assert_cmpint(air_frames, ==, spot->frames);
 }
 
 /* A refused file: its name and the error it must give. */

@@ -365,14 +365,17 @@ assert_airable(Fixture *fixture, const char *id, const char *local, const char *
   g_autoptr(LoaSpot) spot = loa_spot_get(fixture->db, id, NULL);
   g_assert_nonnull(spot);
   g_autofree char *reason = NULL;
+  g_autofree char *air_path = NULL;
   gboolean ok = loa_spot_check_airable(fixture->db, spot, fixture->library, fixture->tz,
-                                       utc_at(fixture, local), &reason);
+                                       utc_at(fixture, local), &air_path, &reason);
   g_test_message("%s at %s: %s", id, local, ok ? "airable" : reason);
   if (reason_part == NULL) {
     g_assert_true(ok);
     g_assert_null(reason);
+    g_assert_nonnull(air_path);
   } else {
     g_assert_false(ok);
+    g_assert_null(air_path);
     g_assert_nonnull(strstr(reason, reason_part));
   }
 }
