@@ -919,6 +919,101 @@ loa_ingest_measure(const char *path, double silence_db, LoaLoudnessResult *resul
   return TRUE;
 }
 
+gboolean
+loa_ingest_make_air_copy(sqlite3 *db, const char *library_dir, const LoaSpot *spot,
+                         gboolean *made, GError **error)
+{
+  *made = FALSE;
+  if (spot->air_file_name != NULL)
+    return TRUE;
+  gst_pb_utils_init();
+  g_autofree char *path = loa_spot_path(spot, library_dir);
+  g_autoptr(GError) local = NULL;
+
+  /* What is decoded must be what was added and approved. */
+  char sha256[65];
+  if (!loa_spot_hash_file(path, sha256, &local)) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_IO, _("spot %s: %s"), spot->id,
+                local->message);
+    return FALSE;
+  }
+  if (strcmp(sha256, spot->sha256) != 0) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_STATE,
+                _("spot %s: its library file %s changed since it was added; no air copy is "
+                  "made"), spot->id, path);
+    return FALSE;
+  }
+  g_auto(Probe) probe = { 0 };
+  if (!probe_copy(path, path, &probe, error))
+    return FALSE;
+  if (probe.codec == NULL)
+    return TRUE;
+
+  g_auto(TempCopy) air = { 0 };
+  air.path = loa_air_copy_temp_new(library_dir, path, error);
+  if (air.path == NULL)
+    return FALSE;
+  /* The measurements are not taken again: only the frames matter here. */
+  g_auto(Decode) decode = { .silence_db = -50.0, .air_path = air.path };
+  if (!decode_copy(path, path, probe.duration, &decode, error))
+    return FALSE;
+  if (!decode.have_info || decode.frames != spot->frames ||
+      GST_AUDIO_INFO_RATE(&decode.info) != spot->sample_rate ||
+      GST_AUDIO_INFO_CHANNELS(&decode.info) != spot->channels) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_STATE,
+                _("spot %s: its library file now decodes to %" PRId64 " frames at %d Hz, "
+                  "%d channels, not the %" PRId64 " frames at %d Hz, %d channels it had when "
+                  "added; no air copy is made (its cues would not fit)"),
+                spot->id, decode.frames, GST_AUDIO_INFO_RATE(&decode.info),
+                GST_AUDIO_INFO_CHANNELS(&decode.info), spot->frames, spot->sample_rate,
+                spot->channels);
+    return FALSE;
+  }
+  gint64 mtime = 0;
+  if (!loa_air_copy_finish(air.path, path, decode.frames, spot->channels, air.sha256, &air.size,
+                           &mtime, error))
+    return FALSE;
+
+  g_autofree char *name = loa_air_copy_name(spot->file_name);
+  g_autofree char *final_path = g_build_filename(library_dir, name, NULL);
+  if (!loa_db_begin(db, &local)) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_DB, "%s: %s", path, local->message);
+    return FALSE;
+  }
+  /* A file at final_path is not recorded (the row has no copy): debris of a
+   * run that died between rename and commit. */
+  if (rename(air.path, final_path) != 0) {
+    int saved = errno;
+    loa_db_rollback(db);
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_SYSTEM,
+                _("%s: cannot rename the air copy to %s: %s"), path, final_path,
+                g_strerror(saved));
+    return FALSE;
+  }
+  g_clear_pointer(&air.path, g_free);
+  if (!loa_spot_set_air_copy(db, spot->id, spot->sha256, name, air.sha256, air.size, mtime,
+                             error))
+    goto fail;
+  if (!sync_folder(library_dir)) {
+    int saved = errno;
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_SYSTEM,
+                _("%s: cannot sync the library folder %s: %s"), path, library_dir,
+                g_strerror(saved));
+    goto fail;
+  }
+  if (!loa_db_commit(db, &local)) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_DB, "%s: %s", path, local->message);
+    goto fail;
+  }
+  *made = TRUE;
+  return TRUE;
+
+fail:
+  g_unlink(final_path);
+  loa_db_rollback(db);
+  return FALSE;
+}
+
 LoaSpot *
 loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const LoaIngestMeta *meta,
                 const LoaIngestOptions *options, gboolean *existing, GError **error)

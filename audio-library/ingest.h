@@ -51,6 +51,17 @@ LoaSpot *loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path,
                          const LoaIngestMeta *meta, const LoaIngestOptions *options,
                          gboolean *existing, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Makes the air copy (air-copy.h) of a spot added without one (before air
+ * copies existed): checks that the library file is still the one added
+ * (SHA-256), decodes it as ingest does, and requires exactly spot->frames
+ * frames at spot's rate and channels, as the cues were set on those. Sets
+ * *made to TRUE if a copy was made and recorded; leaves it FALSE for a spot
+ * that has one already or whose file is PCM (it airs as it is). FALSE with
+ * the error set (_STATE: file changed or decodes otherwise; _NOT_AUDIO,
+ * _SYSTEM, _DB) and nothing left behind. Needs gst_init(). */
+gboolean loa_ingest_make_air_copy(sqlite3 *db, const char *library_dir, const LoaSpot *spot,
+                                  gboolean *made, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Decodes path as ingest does and measures it (loudness, cues), without
  * copying, probing or cataloguing: for benchmarks and diagnostics. FALSE
  * with LOA_SPOT_ERROR_NOT_AUDIO if it does not decode. Needs gst_init(). */

@@ -52,6 +52,7 @@ typedef enum {
   STMT_RETIRE,
   STMT_SET_MTIME,
   STMT_SET_AIR_MTIME,
+  STMT_SET_AIR_COPY,
   STMT_HISTORY,
   STMT_COUNT
 } Statement;
@@ -75,6 +76,8 @@ static const char *const statement_sql[STMT_COUNT] = {
                   "WHERE id = ?1",
   [STMT_SET_MTIME] = "UPDATE spots SET file_mtime_ns = ?2 WHERE id = ?1 AND sha256 = ?3",
   [STMT_SET_AIR_MTIME] = "UPDATE spots SET air_mtime_ns = ?2 WHERE id = ?1 AND air_sha256 = ?3",
+  [STMT_SET_AIR_COPY] = "UPDATE spots SET air_file_name = ?2, air_sha256 = ?3, air_file_size = ?4, "
+                        "air_mtime_ns = ?5 WHERE id = ?1 AND sha256 = ?6 AND air_sha256 IS NULL",
   [STMT_HISTORY] = "SELECT action, actor, at, sha256, detail FROM spot_events "
                    "WHERE spot_id = ?1 ORDER BY at, id",
 };
@@ -671,6 +674,27 @@ loa_spot_retire(sqlite3 *db, const char *id, const char *actor, GError **error)
     if (local != NULL)
       db_error(error, local);
     loa_db_rollback(db);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+loa_spot_set_air_copy(sqlite3 *db, const char *id, const char *sha256, const char *air_file_name,
+                      const char *air_sha256, gint64 air_file_size, gint64 air_mtime_ns,
+                      GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GError) local = NULL;
+  if (!prepare(db, STMT_SET_AIR_COPY, &stmt, error))
+    return FALSE;
+  if (!loa_db_bind(stmt, &local, "tttiit", id, air_file_name, air_sha256, air_file_size,
+                   air_mtime_ns, sha256) ||
+      !loa_db_step_done(stmt, &local))
+    return db_error(error, local);
+  if (sqlite3_changes(db) != 1) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_STATE,
+                _("spot %s already has an air copy"), id);
     return FALSE;
   }
   return TRUE;

@@ -186,6 +186,14 @@ gboolean loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *li
                                 GTimeZone *tz, gint64 at_utc_ns, char **air_path,
                                 char **reason);
 
+/* Records the air copy of spot id, which has none and whose library file
+ * has sha256. FALSE with _STATE if it already has one (or the file is
+ * another), _DB if the update fails. Not in a transaction of its own. */
+gboolean loa_spot_set_air_copy(sqlite3 *db, const char *id, const char *sha256,
+                               const char *air_file_name, const char *air_sha256,
+                               gint64 air_file_size, gint64 air_mtime_ns,
+                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* The air copy's path, or NULL if the spot has none. */
 char *loa_spot_air_path(const LoaSpot *spot, const char *library_dir) G_GNUC_WARN_UNUSED_RESULT;
 

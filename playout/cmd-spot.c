@@ -455,6 +455,7 @@ loa_cmd_spot(LoaContext *ctx, int argc, char **argv)
     { "edit", loa_cmd_spot_edit, N_("change a spot's title, category, validity... (not its file)") },
     { "watch", loa_cmd_spot_watch, N_("ingest the files that culture offices drop in a folder") },
     { "say", loa_cmd_spot_say, N_("turn a text bulletin into a spoken spot") },
+    { "render", loa_cmd_spot_render, N_("make air copies for spots added without one") },
   };
   return loa_command_dispatch(ctx, "spot", subcommands, G_N_ELEMENTS(subcommands), argc, argv);
 }

@@ -1,6 +1,7 @@
 /* `loa spot`: what its command files share. cmd-spot.c has add, list, show
  * and the dispatch; cmd-spot-review.c approve, retire, edit; cmd-spot-watch.c
- * the drop folder; cmd-spot-say.c spoken bulletins from text. */
+ * the drop folder; cmd-spot-say.c spoken bulletins from text; cmd-spot-render.c
+ * air copies for spots added without one. */
 #pragma once
 
 #include "commands.h"
@@ -13,6 +14,7 @@ int loa_cmd_spot_retire(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_spot_edit(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_spot_watch(LoaContext *ctx, int argc, char **argv);
 int loa_cmd_spot_say(LoaContext *ctx, int argc, char **argv);
+int loa_cmd_spot_render(LoaContext *ctx, int argc, char **argv);
 
 /* The exit code for a failed audio-library call: LOA_EXIT_USAGE when the
  * input is at fault (bad file, bad metadata, wrong status), else LOA_EXIT_PROBLEM. */
