@@ -76,8 +76,9 @@ char *
 loa_air_copy_name(const char *file_name)
 {
   const char *dot = strrchr(file_name, '.');
-  g_autofree char *stem = dot != NULL && dot != file_name ? g_strndup(file_name, (gsize)(dot - file_name))
-                                                          : g_strdup(file_name);
+  g_autofree char *stem = dot != NULL && dot != file_name
+                            ? g_strndup(file_name, (gsize)(dot - file_name))
+                            : g_strdup(file_name);
   return g_strconcat(stem, ".air.wav", NULL);
 }
 
