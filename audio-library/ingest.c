@@ -281,6 +281,27 @@ copy_into_library(const char *path, const char *library_dir, const char *extensi
   return TRUE;
 }
 
+/* Makes the renames into library_dir durable, then commits. FALSE with the
+ * error set (path names the file); the caller removes the renamed files and
+ * rolls back. */
+static gboolean
+sync_and_commit(sqlite3 *db, const char *path, const char *library_dir, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  if (!sync_folder(library_dir)) {
+    int saved = errno;
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_SYSTEM,
+                _("%s: cannot sync the library folder %s: %s"), path, library_dir,
+                g_strerror(saved));
+    return FALSE;
+  }
+  if (!loa_db_commit(db, &local)) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_DB, "%s: %s", path, local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Renames the copy (and the air copy, if air->path is set) to their final
  * names and inserts the row, in one transaction. On failure the files are
  * removed again and the transaction rolled back. */
@@ -323,17 +344,8 @@ commit_spot(sqlite3 *db, const char *path, const char *library_dir, TempCopy *co
     g_set_error(error, LOA_SPOT_ERROR, local->code, "%s: %s", path, local->message);
     goto fail;
   }
-  if (!sync_folder(library_dir)) {
-    int saved = errno;
-    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_SYSTEM,
-                _("%s: cannot sync the library folder %s: %s"), path, library_dir,
-                g_strerror(saved));
+  if (!sync_and_commit(db, path, library_dir, error))
     goto fail;
-  }
-  if (!loa_db_commit(db, &local)) {
-    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_DB, "%s: %s", path, local->message);
-    goto fail;
-  }
   return TRUE;
 
 fail:
@@ -513,17 +525,8 @@ loa_ingest_make_air_copy(sqlite3 *db, const char *library_dir, const LoaSpot *sp
   if (!loa_spot_set_air_copy(db, spot->id, spot->sha256, name, air.sha256, air.size, mtime,
                              error))
     goto fail;
-  if (!sync_folder(library_dir)) {
-    int saved = errno;
-    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_SYSTEM,
-                _("%s: cannot sync the library folder %s: %s"), path, library_dir,
-                g_strerror(saved));
+  if (!sync_and_commit(db, path, library_dir, error))
     goto fail;
-  }
-  if (!loa_db_commit(db, &local)) {
-    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_DB, "%s: %s", path, local->message);
-    goto fail;
-  }
   *made = TRUE;
   return TRUE;
 
