@@ -525,6 +525,7 @@ look_at(LoaDropFolder *folder, sqlite3 *db, const char *name, const Manifest *ma
   const LoaIngestOptions options = {
     .silence_db = folder->config->cue_silence_db,
     .approve = !folder->config->require_approval,
+    .no_air_copy = !folder->config->air_copies,
   };
   g_autoptr(GError) local = NULL;
   gboolean existing = FALSE;

@@ -602,7 +602,7 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
    * cues are the silence cues alone, as for any other format. */
   /* A file that needs a decoder gets an air copy; PCM airs as it is. */
   g_auto(TempCopy) air = { 0 };
-  if (probe.codec != NULL) {
+  if (probe.codec != NULL && !options->no_air_copy) {
     air.path = loa_air_copy_temp_new(library_dir, path, error);
     if (air.path == NULL)
       return NULL;

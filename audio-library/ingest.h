@@ -37,6 +37,8 @@ typedef struct {
 typedef struct {
   double silence_db;     /* cue_silence_db: leading/trailing audio at or under this is cut */
   gboolean approve;      /* !require_approval: the new spot is approved at once by added_by */
+  gboolean no_air_copy;  /* !library.air_copies: a compressed file airs as it is, decoded at
+                          * each airing (air-copy.h) */
 } LoaIngestOptions;
 
 #define LOA_INGEST_OPTIONS_DEFAULT { .silence_db = -50.0, .approve = FALSE }

@@ -550,6 +550,7 @@ static const KeySpec library_keys[] = {
   { "path", KEY_PATH, FALSE, 0, 0, "/var/lib/loa/library", 0, G_STRUCT_OFFSET(LoaConfig, library), NULL },
   { "drop_folder", KEY_PATH, FALSE, 0, 0, NULL, 0, G_STRUCT_OFFSET(LoaConfig, drop_folder), NULL },
   { "drop_settle_seconds", KEY_INT, FALSE, 0, 3600, NULL, 10, G_STRUCT_OFFSET(LoaConfig, drop_settle_seconds), NULL },
+  { "air_copies", KEY_BOOL, FALSE, 0, 0, NULL, TRUE, G_STRUCT_OFFSET(LoaConfig, air_copies), NULL },
   { "tts_command", KEY_STRING, FALSE, 0, 0, "espeak-ng -v vi -s 130 -f {text} -w {wav}", 0,
     G_STRUCT_OFFSET(LoaConfig, tts_command), NULL },
 };

@@ -123,6 +123,8 @@ typedef struct {
   char *drop_folder;      /* library.drop_folder: absolute path watched for new spots, or NULL */
   int drop_settle_seconds; /* library.drop_settle_seconds: a dropped file must stay unchanged
                             * this long before it is ingested */
+  gboolean air_copies;    /* library.air_copies: ingest decodes compressed spots into air
+                           * copies (PCM WAV) that air instead (default true) */
   char *tts_command;      /* library.tts_command: text-to-speech program and arguments (shell
                            * quoting) with {text} (input UTF-8 file) and {wav} (output) */
   GPtrArray *warnings;    /* char *, "file:line: message", for the caller to print */

@@ -81,6 +81,7 @@ loa_cmd_spot_ingest_options(const LoaConfig *config)
   LoaIngestOptions options = {
     .silence_db = config->cue_silence_db,
     .approve = !config->require_approval,
+    .no_air_copy = !config->air_copies,
   };
   return options;
 }

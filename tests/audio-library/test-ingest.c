@@ -623,6 +623,26 @@ test_vietnamese(Fixture *fixture, gconstpointer data)
   g_assert_cmpstr(second->title, ==, title);
 }
 
+/* library.air_copies = false: a compressed file gets no air copy. */
+static void
+test_no_air_copy(Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *path = fixture_path("tone.ogg");
+  const LoaIngestOptions options = { .silence_db = -50.0, .no_air_copy = TRUE };
+  const LoaIngestMeta meta = { .id = "NO-COPY" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LoaSpot) spot =
+    loa_ingest_file(fixture->db, fixture->library, path, &meta, &options, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_null(spot->air_file_name);
+  g_autoptr(LoaSpot) stored = loa_spot_get(fixture->db, "NO-COPY", &error);
+  g_assert_no_error(error);
+  g_assert_null(stored->air_file_name);
+  g_assert_null(stored->air_sha256);
+  g_autofree char *listing = library_listing(fixture);
+  g_assert_cmpstr(listing, ==, stored->file_name);
+}
+
 static void
 test_defaults(Fixture *fixture, gconstpointer data)
 {
@@ -743,6 +763,8 @@ main(int argc, char **argv)
   g_test_add("/ingest/vietnamese", Fixture, NULL, fixture_set_up, test_vietnamese,
              fixture_tear_down);
   g_test_add("/ingest/defaults", Fixture, NULL, fixture_set_up, test_defaults, fixture_tear_down);
+  g_test_add("/ingest/no-air-copy", Fixture, NULL, fixture_set_up, test_no_air_copy,
+             fixture_tear_down);
   g_test_add("/spot/catalog", Fixture, NULL, fixture_set_up, test_catalog, fixture_tear_down);
 
   int result = g_test_run();

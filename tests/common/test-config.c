@@ -61,6 +61,7 @@ test_defaults(void)
   g_assert_nonnull(config->timezone);
   g_assert_cmpstr(config->database, ==, "/var/lib/loa/loa.db");
   g_assert_cmpstr(config->library, ==, "/var/lib/loa/library");
+  g_assert_true(config->air_copies);
   g_assert_cmpint(config->sample_rate, ==, 48000);
   g_assert_cmpint(config->channels, ==, 2);
   g_assert_cmpint(config->prepare_seconds, ==, 3);
@@ -74,6 +75,32 @@ test_defaults(void)
   g_assert_cmpuint(config->warnings->len, ==, 0);
   g_assert_true(loa_config_find_line(config, "an-hoa") == line);
   g_assert_null(loa_config_find_line(config, "cai-khe"));
+}
+
+/* The library as a group: its folder and whether compressed spots get air copies. */
+static void
+test_library_group(void)
+{
+  g_autofree char *path = write_file("library-group.cfg",
+                                     "station = { id = \"q-o-mon\"; };\n"
+                                     "library = { path = \"/srv/loa/library\"; air_copies = false; };\n"
+                                     "lines = ( { id = \"a\"; } );\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LoaConfig) config = loa_config_load(path, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(config->library, ==, "/srv/loa/library");
+  g_assert_false(config->air_copies);
+
+  g_autofree char *bad = write_file("library-bad.cfg",
+                                    "station = { id = \"q-o-mon\"; };\n"
+                                    "library = { path = \"/srv/loa/library\"; air_copies = \"no\"; };\n"
+                                    "lines = ( { id = \"a\"; } );\n");
+  g_autoptr(LoaConfig) refused = loa_config_load(bad, &error);
+  g_assert_null(refused);
+  g_assert_nonnull(error);
+  g_test_message("%s", error->message);
+  g_assert_nonnull(strstr(error->message, "air_copies"));
+  g_assert_nonnull(strstr(error->message, "library-bad.cfg:2"));
 }
 
 static void
@@ -281,6 +308,7 @@ main(int argc, char **argv)
 
   g_test_add_func("/common/config/defaults", test_defaults);
   g_test_add_func("/common/config/full", test_full);
+  g_test_add_func("/common/config/library-group", test_library_group);
   g_test_add_func("/common/config/relative-path", test_relative_path_from_elsewhere);
   g_test_add_func("/common/config/unknown-key-warned", test_unknown_key_warned);
   g_test_add_func("/common/config/single-errors", test_single_errors);
