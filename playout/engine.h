@@ -153,6 +153,11 @@ GPtrArray *loa_engine_cancel_pending(LoaEngine *engine) G_GNUC_WARN_UNUSED_RESUL
 gint64 loa_engine_cut(LoaEngine *engine, gint64 at_wall_ns, const char *reason);
 #define LOA_ENGINE_FADE_NS (30 * G_GINT64_CONSTANT(1000000))
 
+/* The pipeline latency the line runs with (what its elements need, or the
+ * configured latency_ms if more), known once loa_engine_start() succeeded;
+ * 0 before. What a cut or a spot queued now has to wait for at least. */
+gint64 loa_engine_latency_ns(const LoaEngine *engine);
+
 /* The wall time at which everything queued will have played (predicted from
  * the items' durations where not yet measured), or 0 if the line is idle. */
 gint64 loa_engine_busy_until(LoaEngine *engine);
