@@ -58,6 +58,10 @@ loa_air_copy_sink_new(const char *path, GError **error)
   g_autoptr(GstCaps) caps = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE",
                                                 "layout", G_TYPE_STRING, "interleaved", NULL);
   g_object_set(filter, "caps", caps, NULL);
+  /* No dither: the copy of a file is then the same every time (its hash
+   * too), and silence stays digital silence. Rounding to 16 bits without it
+   * errs at -96 dBFS, far under what a loudspeaker line carries. */
+  gst_util_set_object_arg(G_OBJECT(convert), "dithering", "none");
   /* The copy is read by the engine, never played here. */
   g_object_set(sink, "location", path, "sync", FALSE, "async", FALSE, NULL);
   gst_bin_add_many(GST_BIN(bin), convert, filter, encode, sink, NULL);

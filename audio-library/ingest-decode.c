@@ -201,13 +201,60 @@ count_buffer(Decode *decode, GstBuffer *buffer)
   /* A planar buffer (FFmpeg's AAC decoder gives F32 planar) is clipped by
    * its audio meta: its memory keeps the clipped samples. */
   GstAudioMeta *meta = gst_buffer_get_audio_meta(clipped);
-  decode->frames += meta != NULL ? (gint64)meta->samples
-                                 : (gint64)(gst_buffer_get_size(clipped) /
-                                            GST_AUDIO_INFO_BPF(&decode->info));
+  gint64 frames = meta != NULL ? (gint64)meta->samples
+                               : (gint64)(gst_buffer_get_size(clipped) /
+                                          GST_AUDIO_INFO_BPF(&decode->info));
+  decode->frames += frames;
+  if (GST_BUFFER_PTS_IS_VALID(clipped))
+    decode->end = GST_BUFFER_PTS(clipped) +
+                  gst_util_uint64_scale_int((guint64)frames, GST_SECOND,
+                                            GST_AUDIO_INFO_RATE(&decode->info));
   if (decode->loudness != NULL && decode->loudness_error == NULL && !decode->format_changed &&
       !loa_loudness_add_buffer(decode->loudness, clipped, &decode->loudness_error))
     g_clear_pointer(&decode->loudness, loa_loudness_free);
   return clipped;
+}
+
+/* GStreamer 1.22's qtdemux does not push an MP4's last sample when it starts
+ * inside the edit list's range ("we reached the end of our segment"): an
+ * AAC spot from ffmpeg decodes 80-370 frames short of the length its file
+ * declares, and a spot after it in an event would start that much early.
+ * The air copy is filled out to the segment's stop with silence instead, if
+ * what is missing is at most this much (two AAC frames): the spot then
+ * lasts what its file says. The missing audio itself cannot be had. */
+#define TAIL_PAD_MAX_FRAMES 2048
+
+/* At the end of the counted stream: the silence that fills it out to the
+ * segment's stop (see TAIL_PAD_MAX_FRAMES), or NULL if none is due. */
+static GstBuffer *
+tail_padding(Decode *decode)
+{
+  if (!decode->pad_tail || !decode->have_info || !GST_CLOCK_TIME_IS_VALID(decode->end) ||
+      !GST_CLOCK_TIME_IS_VALID(decode->segment.stop) || decode->segment.stop <= decode->end)
+    return NULL;
+  int rate = GST_AUDIO_INFO_RATE(&decode->info);
+  guint64 missing = gst_util_uint64_scale_int_round(decode->segment.stop - decode->end, rate,
+                                                    GST_SECOND);
+  if (missing == 0 || missing > TAIL_PAD_MAX_FRAMES)
+    return NULL;
+  gsize size = (gsize)missing * (gsize)GST_AUDIO_INFO_BPF(&decode->info);
+  GstBuffer *silence = gst_buffer_new_allocate(NULL, size, NULL);
+  GstMapInfo map;
+  if (silence == NULL || !gst_buffer_map(silence, &map, GST_MAP_WRITE)) {
+    if (silence != NULL)
+      gst_buffer_unref(silence);
+    return NULL;
+  }
+  gst_audio_format_info_fill_silence(decode->info.finfo, map.data, map.size);
+  gst_buffer_unmap(silence, &map);
+  if (GST_AUDIO_INFO_LAYOUT(&decode->info) == GST_AUDIO_LAYOUT_NON_INTERLEAVED)
+    gst_buffer_add_audio_meta(silence, &decode->info, (gsize)missing, NULL);
+  GST_BUFFER_PTS(silence) = decode->end;
+  GST_BUFFER_DURATION(silence) = gst_util_uint64_scale_int(missing, GST_SECOND, rate);
+  decode->frames += (gint64)missing;
+  decode->padded = (gint64)missing;
+  decode->end += GST_BUFFER_DURATION(silence);
+  return silence;
 }
 
 /* Counts the decoded stream and passes on only what was counted, so the air
@@ -256,6 +303,20 @@ on_decoded_data(GstPad *pad, GstPadProbeInfo *info, gpointer data)
       }
     } else if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
       gst_event_copy_segment(event, &decode->segment);
+    } else if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
+      /* pad is the air copy's ghost pad: what it forwards, its internal
+       * pad pushes, in this streaming thread, before the EOS goes on. */
+      GstBuffer *silence = tail_padding(decode);
+      if (silence != NULL && GST_IS_GHOST_PAD(pad)) {
+        g_autoptr(GstPad) internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad)));
+        GstFlowReturn flow = gst_pad_push(internal, silence);
+        if (flow != GST_FLOW_OK)
+          GST_ELEMENT_ERROR(GST_PAD_PARENT(pad), STREAM, FAILED,
+                            ("cannot write the end of the air copy (%s)", gst_flow_get_name(flow)),
+                            (NULL));
+      } else if (silence != NULL) {
+        gst_buffer_unref(silence);
+      }
     }
   }
   return GST_PAD_PROBE_OK;

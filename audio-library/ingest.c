@@ -485,7 +485,9 @@ loa_ingest_make_air_copy(sqlite3 *db, const char *library_dir, const LoaSpot *sp
   if (air.path == NULL)
     return FALSE;
   /* The measurements are not taken again: only the frames matter here. */
-  g_auto(Decode) decode = { .silence_db = -50.0, .air_path = air.path };
+  /* No tail padding: the catalog's frames were counted without it. */
+  g_auto(Decode) decode = { .silence_db = -50.0, .air_path = air.path,
+                            .end = GST_CLOCK_TIME_NONE };
   if (!ingest_decode_copy(path, path, probe.duration, &decode, error))
     return FALSE;
   if (!decode.have_info || decode.frames != spot->frames ||
@@ -547,7 +549,7 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
   g_auto(Probe) probe = { 0 };
   if (options == NULL)
     options = &default_options;
-  g_auto(Decode) decode = { .silence_db = options->silence_db };
+  g_auto(Decode) decode = { .silence_db = options->silence_db, .end = GST_CLOCK_TIME_NONE };
   g_autoptr(GError) local = NULL;
 
   if (existing != NULL)
@@ -607,6 +609,7 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
     if (air.path == NULL)
       return NULL;
     decode.air_path = air.path;
+    decode.pad_tail = TRUE;
   }
   if (!ingest_decode_copy(path, copy.path, probe.duration, &decode, error))
     return NULL;
@@ -663,6 +666,9 @@ loa_ingest_file(sqlite3 *db, const char *library_dir, const char *path, const Lo
 
   if (!commit_spot(db, path, library_dir, &copy, &air, spot, error))
     return NULL;
+  if (decode.padded > 0)
+    g_debug("spot %s: its last %" PRId64 " frames did not decode; its air copy ends in as "
+            "much silence, to the length the file declares", spot->id, decode.padded);
   g_debug("spot %s added from %s (%s, %d Hz, %d ch, %" PRId64 " frames)", spot->id,
           spot->original_name, spot->codec, spot->sample_rate, spot->channels, spot->frames);
   return g_steal_pointer(&spot);

@@ -623,6 +623,62 @@ test_vietnamese(Fixture *fixture, gconstpointer data)
   g_assert_cmpstr(second->title, ==, title);
 }
 
+/* An M4A from ffmpeg: its edit list trims the encoder's priming and ends
+ * inside the last AAC frame, which GStreamer 1.22's qtdemux does not push.
+ * The spot must still last what the file declares (to the millisecond
+ * ffmpeg rounds the edit list to), its air copy ending in the silence that
+ * stands in for the frames that did not decode. */
+static void
+test_m4a_edit_list(Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *ffmpeg = g_find_program_in_path("ffmpeg");
+  if (ffmpeg == NULL) {
+    g_test_skip("needs ffmpeg (Debian package ffmpeg) to write an edit list");
+    return;
+  }
+  const gint64 generated = 53333;  /* 1.111 s: ends inside an AAC frame */
+  g_autofree char *wav = g_build_filename(fixture->dir, "edit-list.wav", NULL);
+  g_autofree char *m4a = g_build_filename(fixture->dir, "edit-list.m4a", NULL);
+  g_autofree char *description = g_strdup_printf(
+    "audiotestsrc num-buffers=1 samplesperbuffer=%" PRId64 " wave=sine freq=440 "
+    "! audio/x-raw,format=S16LE,rate=48000,channels=2 ! wavenc ! filesink location=\"%s\"",
+    generated, wav);
+  run_pipeline(description);
+  const char *argv[] = { ffmpeg, "-nostdin", "-v", "error", "-y", "-i", wav, "-c:a", "aac",
+                         "-b:a", "128k", m4a, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                             &status, &error));
+  g_assert_no_error(error);
+  g_assert_true(g_spawn_check_wait_status(status, &error));
+
+  const LoaIngestMeta meta = { .id = "EDIT-LIST" };
+  g_autoptr(LoaSpot) spot =
+    loa_ingest_file(fixture->db, fixture->library, m4a, &meta, NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_test_message("%" PRId64 " frames generated, %" PRId64 " catalogued", generated,
+                 spot->frames);
+  g_assert_cmpint(ABS(spot->frames - generated), <=, 48);
+
+  g_autofree char *air_path = loa_spot_air_path(spot, fixture->library);
+  g_assert_nonnull(air_path);
+  g_autoptr(GBytes) air = test_util_read(air_path);
+  int rate = 0, channels = 0, bits = 0;
+  g_assert_cmpint(wav_frames(air, &rate, &channels, &bits), ==, spot->frames);
+  /* The samples end in silence, after the tone that did decode. */
+  gsize size = 0;
+  const guint8 *bytes = g_bytes_get_data(air, &size);
+  const guint8 *data_end = bytes + 44 + spot->frames * 4;
+  g_assert_cmpuint(44 + spot->frames * 4, <=, size);
+  gint64 silent = 0;
+  while (silent < spot->frames && memcmp(data_end - (silent + 1) * 4, "\0\0\0\0", 4) == 0)
+    silent++;
+  g_test_message("the air copy ends in %" PRId64 " silent frames", silent);
+  g_assert_cmpint(silent, >, 0);
+  g_assert_cmpint(silent, <=, 2048);
+}
+
 /* library.air_copies = false: a compressed file gets no air copy. */
 static void
 test_no_air_copy(Fixture *fixture, gconstpointer data)
@@ -764,6 +820,8 @@ main(int argc, char **argv)
              fixture_tear_down);
   g_test_add("/ingest/defaults", Fixture, NULL, fixture_set_up, test_defaults, fixture_tear_down);
   g_test_add("/ingest/no-air-copy", Fixture, NULL, fixture_set_up, test_no_air_copy,
+             fixture_tear_down);
+  g_test_add("/ingest/m4a-edit-list", Fixture, NULL, fixture_set_up, test_m4a_edit_list,
              fixture_tear_down);
   g_test_add("/spot/catalog", Fixture, NULL, fixture_set_up, test_catalog, fixture_tear_down);
 
