@@ -12,28 +12,12 @@
 int
 loa_cmd_spot_say(LoaContext *ctx, int argc, char **argv)
 {
-  g_autofree char *id = NULL, *title = NULL, *category = NULL, *topic = NULL;
-  g_autofree char *supplier = NULL, *language = NULL, *notes = NULL, *tags = NULL;
-  g_autofree char *valid_from = NULL, *valid_until = NULL;
-  const GOptionEntry entries[] = {
-    { "id", 0, 0, G_OPTION_ARG_STRING, &id,
-      N_("the spot's id (default: \"S-\" and the start of the audio's SHA-256)"), N_("ID") },
-    { "title", 0, 0, G_OPTION_ARG_STRING, &title, N_("its title"), N_("TEXT") },
-    { "category", 0, 0, G_OPTION_ARG_STRING, &category,
-      N_("article, news, report, announcement or other (default: other)"), N_("CATEGORY") },
-    { "topic", 0, 0, G_OPTION_ARG_STRING, &topic, N_("its topic, e.g. attt"), N_("TOPIC") },
-    { "supplier", 0, 0, G_OPTION_ARG_STRING, &supplier, N_("who supplied the text"),
-      N_("NAME") },
-    { "language", 0, 0, G_OPTION_ARG_STRING, &language, N_("its language (default: vi)"),
-      N_("LANGUAGE") },
-    { "notes", 0, 0, G_OPTION_ARG_STRING, &notes, N_("free notes"), N_("TEXT") },
-    { "tags", 0, 0, G_OPTION_ARG_STRING, &tags, N_("comma-separated tags"), N_("TAGS") },
-    { "valid-from", 0, 0, G_OPTION_ARG_STRING, &valid_from, N_("first day it may air"),
-      N_("YYYY-MM-DD") },
-    { "valid-until", 0, 0, G_OPTION_ARG_STRING, &valid_until, N_("last day it may air"),
-      N_("YYYY-MM-DD") },
-    { NULL },
-  };
+  g_auto(LoaCmdSpotMeta) options_meta = { 0 };
+  GOptionEntry entries[LOA_CMD_SPOT_META_ENTRIES + 1] = { { NULL } };
+  loa_cmd_spot_meta_entries(&options_meta,
+                            N_("the spot's id (default: \"S-\" and the start of the audio's "
+                               "SHA-256)"),
+                            N_("who supplied the text"), entries);
   g_autoptr(GError) error = NULL;
   int exit_code;
 
@@ -48,11 +32,7 @@ loa_cmd_spot_say(LoaContext *ctx, int argc, char **argv)
                       argv[0]);
     return LOA_EXIT_USAGE;
   }
-  const LoaIngestMeta meta = {
-    .id = id, .title = title, .category = category, .topic = topic, .language = language,
-    .supplier = supplier, .notes = notes, .tags = tags, .valid_from = valid_from,
-    .valid_until = valid_until,
-  };
+  const LoaIngestMeta meta = loa_cmd_spot_meta_ingest(&options_meta);
   const LoaIngestOptions options = loa_cmd_spot_ingest_options(ctx->config);
   gboolean existing = FALSE;
   gint64 started = g_get_monotonic_time();

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Bad input is the user's to fix (exit 2); anything else is the system's (1). */
 int
@@ -131,31 +132,58 @@ finish_printing(gboolean written)
   return exit_code;
 }
 
+void
+loa_cmd_spot_meta_clear(LoaCmdSpotMeta *meta)
+{
+  char **fields[] = { &meta->id, &meta->title, &meta->category, &meta->topic, &meta->supplier,
+                      &meta->language, &meta->notes, &meta->tags, &meta->valid_from,
+                      &meta->valid_until };
+  for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
+    g_clear_pointer(fields[i], g_free);
+}
+
+void
+loa_cmd_spot_meta_entries(LoaCmdSpotMeta *meta, const char *id_help, const char *supplier_help,
+                          GOptionEntry *entries)
+{
+  const GOptionEntry meta_entries[LOA_CMD_SPOT_META_ENTRIES] = {
+    { "id", 0, 0, G_OPTION_ARG_STRING, &meta->id, id_help, N_("ID") },
+    { "title", 0, 0, G_OPTION_ARG_STRING, &meta->title, N_("its title"), N_("TEXT") },
+    { "category", 0, 0, G_OPTION_ARG_STRING, &meta->category,
+      N_("article, news, report, announcement or other (default: other)"), N_("CATEGORY") },
+    { "topic", 0, 0, G_OPTION_ARG_STRING, &meta->topic, N_("its topic, e.g. attt"), N_("TOPIC") },
+    { "supplier", 0, 0, G_OPTION_ARG_STRING, &meta->supplier, supplier_help, N_("NAME") },
+    { "language", 0, 0, G_OPTION_ARG_STRING, &meta->language, N_("its language (default: vi)"),
+      N_("LANGUAGE") },
+    { "notes", 0, 0, G_OPTION_ARG_STRING, &meta->notes, N_("free notes"), N_("TEXT") },
+    { "tags", 0, 0, G_OPTION_ARG_STRING, &meta->tags, N_("comma-separated tags"), N_("TAGS") },
+    { "valid-from", 0, 0, G_OPTION_ARG_STRING, &meta->valid_from, N_("first day it may air"),
+      N_("YYYY-MM-DD") },
+    { "valid-until", 0, 0, G_OPTION_ARG_STRING, &meta->valid_until, N_("last day it may air"),
+      N_("YYYY-MM-DD") },
+  };
+  memcpy(entries, meta_entries, sizeof(meta_entries));
+}
+
+LoaIngestMeta
+loa_cmd_spot_meta_ingest(const LoaCmdSpotMeta *meta)
+{
+  return (LoaIngestMeta){
+    .id = meta->id, .title = meta->title, .category = meta->category, .topic = meta->topic,
+    .language = meta->language, .supplier = meta->supplier, .notes = meta->notes,
+    .tags = meta->tags, .valid_from = meta->valid_from, .valid_until = meta->valid_until,
+  };
+}
+
 static int
 spot_add(LoaContext *ctx, int argc, char **argv)
 {
-  g_autofree char *id = NULL, *title = NULL, *category = NULL, *topic = NULL;
-  g_autofree char *supplier = NULL, *language = NULL, *notes = NULL, *tags = NULL;
-  g_autofree char *valid_from = NULL, *valid_until = NULL;
-  const GOptionEntry entries[] = {
-    { "id", 0, 0, G_OPTION_ARG_STRING, &id,
-      N_("the spot's id (default: \"S-\" and the start of the file's SHA-256)"), N_("ID") },
-    { "title", 0, 0, G_OPTION_ARG_STRING, &title, N_("its title"), N_("TEXT") },
-    { "category", 0, 0, G_OPTION_ARG_STRING, &category,
-      N_("article, news, report, announcement or other (default: other)"), N_("CATEGORY") },
-    { "topic", 0, 0, G_OPTION_ARG_STRING, &topic, N_("its topic, e.g. attt"), N_("TOPIC") },
-    { "supplier", 0, 0, G_OPTION_ARG_STRING, &supplier, N_("who supplied the file"),
-      N_("NAME") },
-    { "language", 0, 0, G_OPTION_ARG_STRING, &language, N_("its language (default: vi)"),
-      N_("LANGUAGE") },
-    { "notes", 0, 0, G_OPTION_ARG_STRING, &notes, N_("free notes"), N_("TEXT") },
-    { "tags", 0, 0, G_OPTION_ARG_STRING, &tags, N_("comma-separated tags"), N_("TAGS") },
-    { "valid-from", 0, 0, G_OPTION_ARG_STRING, &valid_from, N_("first day it may air"),
-      N_("YYYY-MM-DD") },
-    { "valid-until", 0, 0, G_OPTION_ARG_STRING, &valid_until, N_("last day it may air"),
-      N_("YYYY-MM-DD") },
-    { NULL },
-  };
+  g_auto(LoaCmdSpotMeta) options_meta = { 0 };
+  GOptionEntry entries[LOA_CMD_SPOT_META_ENTRIES + 1] = { { NULL } };
+  loa_cmd_spot_meta_entries(&options_meta,
+                            N_("the spot's id (default: \"S-\" and the start of the file's "
+                               "SHA-256)"),
+                            N_("who supplied the file"), entries);
   g_autoptr(GError) error = NULL;
   int exit_code;
 
@@ -169,11 +197,7 @@ spot_add(LoaContext *ctx, int argc, char **argv)
     return LOA_EXIT_USAGE;
   }
   const char *file = argv[1];
-  const LoaIngestMeta meta = {
-    .id = id, .title = title, .category = category, .topic = topic,
-    .language = language, .supplier = supplier, .notes = notes, .tags = tags,
-    .valid_from = valid_from, .valid_until = valid_until,
-  };
+  const LoaIngestMeta meta = loa_cmd_spot_meta_ingest(&options_meta);
   const LoaIngestOptions options = loa_cmd_spot_ingest_options(ctx->config);
   gboolean existing = FALSE;
   gint64 started = g_get_monotonic_time();

@@ -20,6 +20,28 @@ int loa_cmd_spot_render(LoaContext *ctx, int argc, char **argv);
  * input is at fault (bad file, bad metadata, wrong status), else LOA_EXIT_PROBLEM. */
 int loa_cmd_spot_exit_code(const GError *error);
 
+/* The metadata options `spot add` and `spot say` share (--id, --title,
+ * --category, --topic, --supplier, --language, --notes, --tags,
+ * --valid-from, --valid-until), as the option parser fills them. */
+typedef struct {
+  char *id, *title, *category, *topic, *supplier, *language, *notes, *tags;
+  char *valid_from, *valid_until;
+} LoaCmdSpotMeta;
+
+#define LOA_CMD_SPOT_META_ENTRIES 10
+
+void loa_cmd_spot_meta_clear(LoaCmdSpotMeta *meta);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LoaCmdSpotMeta, loa_cmd_spot_meta_clear)
+
+/* Fills entries[0 .. LOA_CMD_SPOT_META_ENTRIES - 1] with the options that
+ * write into meta; id_help and supplier_help (N_() strings) say what the
+ * default id is made from and who the supplier is. */
+void loa_cmd_spot_meta_entries(LoaCmdSpotMeta *meta, const char *id_help, const char *supplier_help,
+                               GOptionEntry *entries);
+
+/* The ingest metadata the options gave (pointers into meta). */
+LoaIngestMeta loa_cmd_spot_meta_ingest(const LoaCmdSpotMeta *meta);
+
 /* Ingest options from the station configuration. */
 LoaIngestOptions loa_cmd_spot_ingest_options(const LoaConfig *config);
 
