@@ -415,6 +415,12 @@ take_measurement(const char *path, const Decode *decode, gint64 audio_start, gin
   /* Silence cues can only move the audio's bounds inward. */
   gint64 cue_in = MAX(result.cue_in_frame, audio_start);
   gint64 cue_out = MIN(result.cue_out_frame, audio_end);
+  /* The tail padding (ingest-decode.c) stands in for audio that did not
+   * decode: audio that sounds up to where decoding stopped airs through it,
+   * or the cue would cut the padding off again. */
+  if (decode->padded > 0 && cue_out == decode->frames - decode->padded &&
+      audio_end >= decode->frames)
+    cue_out = decode->frames;
   if (cue_out <= cue_in) {
     g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_NOT_AUDIO,
                 _("%s: the audio is silent (nothing above %.0f dBFS)"), path, decode->silence_db);
