@@ -39,7 +39,6 @@ ingest_decode_clear(Decode *decode)
 {
   g_clear_pointer(&decode->loudness, loa_loudness_free);
   g_clear_error(&decode->loudness_error);
-  g_clear_error(&decode->air_error);
 }
 
 char *
@@ -342,9 +341,10 @@ on_pad_added(GstElement *decodebin, GstPad *pad, gpointer data)
   gboolean counted = decode->counted == NULL && g_str_has_prefix(media, "audio/");
   GstElement *sink = NULL;
   if (counted && decode->air_path != NULL) {
-    sink = loa_air_copy_sink_new(decode->air_path, &decode->air_error);
+    g_autoptr(GError) air_error = NULL;
+    sink = loa_air_copy_sink_new(decode->air_path, &air_error);
     if (sink == NULL) {
-      GST_ELEMENT_ERROR(decodebin, CORE, MISSING_PLUGIN, ("%s", decode->air_error->message),
+      GST_ELEMENT_ERROR(decodebin, CORE, MISSING_PLUGIN, ("%s", air_error->message),
                         (NULL));
       return;
     }

@@ -52,7 +52,6 @@ typedef struct {
   LoaLoudness *loudness;   /* created at the first caps; NULL if it could not be */
   GError *loudness_error;  /* why the measurement failed, first failure only */
   const char *air_path;    /* where the counted stream is written as the air copy; NULL: nowhere */
-  GError *air_error;       /* why the air copy's writer could not be made */
   gboolean pad_tail;       /* with air_path: fill a short last frame out to the segment's stop */
   GstClockTime end;        /* stream time just after the last counted frame; NONE before */
   gint64 padded;           /* frames of silence added at the end (pad_tail) */
