@@ -4,6 +4,7 @@
 #include "air-copy.h"
 
 #include "spot.h"
+#include "spot-airable.h"
 
 #include "i18n.h"
 

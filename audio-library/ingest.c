@@ -24,6 +24,7 @@
 #include "ingest-decode.h"
 #include "loudness.h"
 #include "mp3-gapless.h"
+#include "spot-airable.h"
 
 #include "config.h"
 #include "db.h"

@@ -168,24 +168,6 @@ gboolean loa_spot_retire(sqlite3 *db, const char *id, const char *actor,
  * LOA_SPOT_ERROR_DB. */
 GPtrArray *loa_spot_history(sqlite3 *db, const char *id, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* May spot air at at_utc_ns, and from which file? Called seconds before each
- * airing, so cheap on the common path: a status test, two date comparisons
- * (dates in tz) and one stat() of the file that will air. That file is the
- * air copy if the spot has one, else the library file. Its full SHA-256 is
- * computed only when its mtime differs from the one recorded (a size that
- * differs fails at once); if the hash still matches, the new mtime is stored
- * (db may be NULL to skip that). An air copy that is missing or changed is
- * not fatal: the library file is checked the same way and airs instead, with
- * a warning naming the copy and what is wrong with it. Returns TRUE with
- * *air_path set to the newly allocated path of the file to air, or FALSE with
- * *reason set to a newly allocated reason in plain words ("not approved
- * (submitted)", "retired", "not valid before 2025-08-01", "expired on
- * 2025-07-31", "file missing: PATH", "file changed since approval").
- * air_path may be NULL. */
-gboolean loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *library_dir,
-                                GTimeZone *tz, gint64 at_utc_ns, char **air_path,
-                                char **reason);
-
 /* Records the air copy of spot id, which has none and whose library file
  * has sha256. FALSE with _STATE if it already has one (or the file is
  * another), _DB if the update fails. Not in a transaction of its own. */
@@ -194,14 +176,3 @@ gboolean loa_spot_set_air_copy(sqlite3 *db, const char *id, const char *sha256,
                                gint64 air_file_size, gint64 air_mtime_ns,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* The air copy's path, or NULL if the spot has none. */
-char *loa_spot_air_path(const LoaSpot *spot, const char *library_dir) G_GNUC_WARN_UNUSED_RESULT;
-
-/* The gain in dB to apply at air time so spot plays at target_lufs, reduced
- * so that its true peak plus the gain stays at or under true_peak_max_dbtp.
- * 0 if the spot's loudness was not measured. */
-double loa_spot_air_gain_db(const LoaSpot *spot, double target_lufs, double true_peak_max_dbtp);
-
-/* SHA-256 of the file at path as 64 lowercase hex digits into out. FALSE
- * with LOA_SPOT_ERROR_IO naming path. */
-gboolean loa_spot_hash_file(const char *path, char out[65], GError **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -8,6 +8,7 @@
 #include "ingest.h"
 #include "loa-time.h"
 #include "spot.h"
+#include "spot-airable.h"
 #include "table.h"
 
 #include <inttypes.h>

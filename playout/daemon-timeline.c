@@ -13,6 +13,7 @@
 #include "loa-time.h"
 #include "schedule.h"
 #include "spot.h"
+#include "spot-airable.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -7,6 +7,7 @@
  * exactly as they were. Each test gets its own database and library. */
 #include "ingest.h"
 #include "spot.h"
+#include "spot-airable.h"
 
 #include "db.h"
 #include "loa-time.h"

@@ -12,6 +12,7 @@
 #include "ingest.h"
 #include "loudness.h"
 #include "spot.h"
+#include "spot-airable.h"
 #include "tts.h"
 
 #include "config.h"
