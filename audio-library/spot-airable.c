@@ -65,7 +65,7 @@ loa_spot_file_mtime_ns(const struct stat *st)
  * still matches stores the new mtime with record_sql (db may be NULL). */
 static gboolean
 check_file(sqlite3 *db, const LoaSpot *spot, const char *path, gint64 size, gint64 known_mtime,
-           const char *sha256_expected, const char *record_sql, char **reason)
+           const char *sha256_expected, const char *record_sql, gboolean *hashed, char **reason)
 {
   struct stat st;
   if (stat(path, &st) != 0) {
@@ -82,6 +82,8 @@ check_file(sqlite3 *db, const LoaSpot *spot, const char *path, gint64 size, gint
     return TRUE;
 
   /* Touched (or never verified since this check existed): hash it once. */
+  if (hashed != NULL)
+    *hashed = TRUE;
   char sha256[65];
   g_autoptr(GError) local = NULL;
   if (!loa_spot_hash_file(path, sha256, &local)) {
@@ -110,9 +112,28 @@ loa_spot_air_path(const LoaSpot *spot, const char *library_dir)
   return g_build_filename(library_dir, spot->air_file_name, NULL);
 }
 
-gboolean
-loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *library_dir, GTimeZone *tz,
-                       gint64 at_utc_ns, char **air_path, char **reason)
+/* Where the station day of at_utc_ns is against spot's validity dates: -1
+ * before valid_from, 1 after valid_until, 0 within (or no dates). */
+static int
+validity_compare(const LoaSpot *spot, GTimeZone *tz, gint64 at_utc_ns)
+{
+  if (spot->valid_from == NULL && spot->valid_until == NULL)
+    return 0;
+  LoaDate today, limit;
+  loa_utc_to_date(tz, at_utc_ns, &today);
+  if (spot->valid_from != NULL && loa_date_parse(spot->valid_from, &limit, NULL) &&
+      loa_date_compare(&today, &limit) < 0)
+    return -1;
+  if (spot->valid_until != NULL && loa_date_parse(spot->valid_until, &limit, NULL) &&
+      loa_date_compare(&today, &limit) > 0)
+    return 1;
+  return 0;
+}
+
+/* May spot air on the station day of at_utc_ns, by its status and validity
+ * dates? FALSE with *reason set if not. */
+static gboolean
+check_status(const LoaSpot *spot, GTimeZone *tz, gint64 at_utc_ns, char **reason)
 {
   if (g_strcmp0(spot->status, "approved") != 0) {
     if (g_strcmp0(spot->status, "retired") == 0)
@@ -123,26 +144,30 @@ loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *library_dir
       *reason = g_strdup_printf(_("not approved (%s)"), spot->status);
     return FALSE;
   }
-  if (spot->valid_from != NULL || spot->valid_until != NULL) {
-    LoaDate today, limit;
-    loa_utc_to_date(tz, at_utc_ns, &today);
-    if (spot->valid_from != NULL && loa_date_parse(spot->valid_from, &limit, NULL) &&
-        loa_date_compare(&today, &limit) < 0) {
-      *reason = g_strdup_printf(_("not valid before %s"), spot->valid_from);
-      return FALSE;
-    }
-    if (spot->valid_until != NULL && loa_date_parse(spot->valid_until, &limit, NULL) &&
-        loa_date_compare(&today, &limit) > 0) {
-      *reason = g_strdup_printf(_("expired on %s"), spot->valid_until);
-      return FALSE;
-    }
+  switch (validity_compare(spot, tz, at_utc_ns)) {
+  case -1:
+    *reason = g_strdup_printf(_("not valid before %s"), spot->valid_from);
+    return FALSE;
+  case 1:
+    *reason = g_strdup_printf(_("expired on %s"), spot->valid_until);
+    return FALSE;
+  default:
+    return TRUE;
   }
+}
+
+gboolean
+loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *library_dir, GTimeZone *tz,
+                       gint64 at_utc_ns, char **air_path, char **reason)
+{
+  if (!check_status(spot, tz, at_utc_ns, reason))
+    return FALSE;
 
   g_autofree char *copy = loa_spot_air_path(spot, library_dir);
   if (copy != NULL && spot->air_sha256 != NULL) {
     g_autofree char *why = NULL;
     if (check_file(db, spot, copy, spot->air_file_size, spot->air_mtime_ns, spot->air_sha256,
-                   SQL_SET_AIR_MTIME, &why)) {
+                   SQL_SET_AIR_MTIME, NULL, &why)) {
       if (air_path != NULL)
         *air_path = g_steal_pointer(&copy);
       return TRUE;
@@ -154,7 +179,7 @@ loa_spot_check_airable(sqlite3 *db, const LoaSpot *spot, const char *library_dir
   }
   g_autofree char *path = loa_spot_path(spot, library_dir);
   if (!check_file(db, spot, path, spot->file_size, spot->file_mtime_ns, spot->sha256,
-                  SQL_SET_MTIME, reason))
+                  SQL_SET_MTIME, NULL, reason))
     return FALSE;
   if (air_path != NULL)
     *air_path = g_steal_pointer(&path);
@@ -170,4 +195,45 @@ loa_spot_air_gain_db(const LoaSpot *spot, double target_lufs, double true_peak_m
   if (isfinite(spot->true_peak_dbtp) && spot->true_peak_dbtp + gain > true_peak_max_dbtp)
     gain = true_peak_max_dbtp - spot->true_peak_dbtp;
   return gain;
+}
+
+gboolean
+loa_spot_verify_files(sqlite3 *db, const char *library_dir, GTimeZone *tz, gint64 at_utc_ns,
+                      LoaSpotVerifyFunc report, gpointer user_data, LoaSpotVerifyCounts *counts,
+                      GError **error)
+{
+  g_autoptr(GPtrArray) spots = loa_spot_list(db, error);
+  if (spots == NULL)
+    return FALSE;
+  LoaSpotVerifyCounts seen = { 0 };
+  for (guint i = 0; i < spots->len; i++) {
+    const LoaSpot *spot = spots->pdata[i];
+    /* Spots valid from a later day are checked too: they air soon. */
+    if (g_strcmp0(spot->status, "approved") != 0 || validity_compare(spot, tz, at_utc_ns) > 0)
+      continue;
+    g_autofree char *copy = loa_spot_air_path(spot, library_dir);
+    g_autofree char *path = loa_spot_path(spot, library_dir);
+    for (int which = 0; which < 2; which++) {
+      gboolean is_copy = which == 0;
+      if (is_copy && (copy == NULL || spot->air_sha256 == NULL))
+        continue;
+      g_autofree char *reason = NULL;
+      gboolean hashed = FALSE;
+      gboolean ok =
+        is_copy ? check_file(db, spot, copy, spot->air_file_size, spot->air_mtime_ns,
+                             spot->air_sha256, SQL_SET_AIR_MTIME, &hashed, &reason)
+                : check_file(db, spot, path, spot->file_size, spot->file_mtime_ns, spot->sha256,
+                             SQL_SET_MTIME, &hashed, &reason);
+      seen.files++;
+      seen.hashed += hashed ? 1 : 0;
+      if (!ok) {
+        seen.bad++;
+        if (report != NULL)
+          report(spot, is_copy ? copy : path, is_copy, reason, user_data);
+      }
+    }
+  }
+  if (counts != NULL)
+    *counts = seen;
+  return TRUE;
 }

@@ -38,6 +38,31 @@ double loa_spot_air_gain_db(const LoaSpot *spot, double target_lufs, double true
  * with LOA_SPOT_ERROR_IO naming path. */
 gboolean loa_spot_hash_file(const char *path, char out[65], GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* What one loa_spot_verify_files() pass saw. */
+typedef struct {
+  guint files;   /* files checked: air copies and library files */
+  guint hashed;  /* of those, touched since their last check, so hashed */
+  guint bad;     /* of those, missing or changed: they cannot air */
+} LoaSpotVerifyCounts;
+
+/* Called for each file that cannot air: path is the spot's air copy
+ * (is_air_copy; its library file airs instead) or its library file (the
+ * spot does not air); reason as from loa_spot_check_airable(). */
+typedef void (*LoaSpotVerifyFunc)(const LoaSpot *spot, const char *path, gboolean is_air_copy,
+                                  const char *reason, gpointer user_data);
+
+/* Checks the files of every spot that may air on or after the station day of
+ * at_utc_ns (approved, not expired) the way loa_spot_check_airable()
+ * does, recording the mtime of a touched file whose hash still matches. A
+ * file touched by a restore or a copy is hashed here, ahead of its airing,
+ * and not on the daemon's loop seconds before it; a broken one is known
+ * before its time comes. report (may be NULL) hears of each file that cannot
+ * air. FALSE with LOA_SPOT_ERROR_DB only if the catalog cannot be read;
+ * counts (may be NULL) is then untouched. */
+gboolean loa_spot_verify_files(sqlite3 *db, const char *library_dir, GTimeZone *tz,
+                               gint64 at_utc_ns, LoaSpotVerifyFunc report, gpointer user_data,
+                               LoaSpotVerifyCounts *counts, GError **error);
+
 /* A file's modification time in ns, as the catalog records it. */
 gint64 loa_spot_file_mtime_ns(const struct stat *st);
 

@@ -13,6 +13,7 @@
 #include "monitor.h"
 #include "schedule.h"
 #include "switcher.h"
+#include "verifier.h"
 
 #include <sqlite3.h>
 
@@ -77,6 +78,7 @@ struct LoaDaemon {
   LoaControl *control;       /* the control socket, NULL if it could not be opened */
   LoaSwitcher *switcher;     /* the lines' switches (a no-op without any), NULL before run */
   LoaDropFolder *drop_folder; /* the culture offices' drop folder, NULL if none */
+  LoaVerifier *verifier;      /* the library files' background check, NULL until started */
 };
 
 /* An occurrence closer than this when first seen cannot be placed exactly. */

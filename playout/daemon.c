@@ -24,6 +24,9 @@
 
 /* How often the timeline looks ahead and the schedule is checked for a reload. */
 #define TICK_MS 250
+/* How often the library files are checked in the background: a file touched
+ * within the last minute before its airing is still hashed at placement. */
+#define VERIFY_INTERVAL_SECONDS 60
 
 /* --- engine callbacks --------------------------------------------------- */
 
@@ -526,6 +529,9 @@ loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns, GError **error)
     else
       loa_drop_folder_start(daemon->drop_folder, NULL);
   }
+  daemon->verifier = loa_verifier_new(daemon->db, daemon->config->library,
+                                      daemon->config->timezone);
+  loa_verifier_start(daemon->verifier, NULL, VERIFY_INTERVAL_SECONDS);
   daemon->loop = g_main_loop_new(NULL, FALSE);
   g_autoptr(GError) control_error = NULL;
   daemon->control = loa_control_new(daemon->config->control_socket, &control_error);
@@ -558,6 +564,7 @@ loa_daemon_run(LoaDaemon *daemon, gint64 stop_at_wall_ns, GError **error)
   g_clear_pointer(&watchdog, loa_notify_watchdog_stop);
   g_clear_pointer(&daemon->control, loa_control_free);
   g_clear_pointer(&daemon->drop_folder, loa_drop_folder_free);
+  g_clear_pointer(&daemon->verifier, loa_verifier_free);
 
   g_source_remove(daemon->tick_source);
   daemon->tick_source = 0;

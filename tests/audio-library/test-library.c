@@ -14,6 +14,7 @@
 #include "spot.h"
 #include "spot-airable.h"
 #include "tts.h"
+#include "verifier.h"
 
 #include "config.h"
 #include "db.h"
@@ -521,6 +522,127 @@ test_integrity(Fixture *fixture, gconstpointer data)
   assert_airable(fixture, "INT", when, "file missing");
 }
 
+typedef struct {
+  guint calls;
+  char *path;
+  char *reason;
+} Reports;
+
+static void
+collect_report(const LoaSpot *spot, const char *path, gboolean is_air_copy, const char *reason,
+               gpointer user_data)
+{
+  Reports *reports = user_data;
+  reports->calls++;
+  g_assert_false(is_air_copy);
+  g_free(reports->path);
+  g_free(reports->reason);
+  reports->path = g_strdup(path);
+  reports->reason = g_strdup(reason);
+}
+
+/* One verification pass at local time: asserts its counts. */
+static void
+assert_verified(Fixture *fixture, const char *local, guint files, guint hashed, guint bad,
+                Reports *reports)
+{
+  LoaSpotVerifyCounts counts = { 99, 99, 99 };
+  g_autoptr(GError) error = NULL;
+  g_assert_true(loa_spot_verify_files(fixture->db, fixture->library, fixture->tz,
+                                      utc_at(fixture, local), collect_report, reports, &counts,
+                                      &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(counts.files, ==, files);
+  g_assert_cmpuint(counts.hashed, ==, hashed);
+  g_assert_cmpuint(counts.bad, ==, bad);
+}
+
+/* The background check hashes touched files ahead of their airing and
+ * finds broken ones; spots that cannot air any more are not checked. */
+static void
+test_verify(Fixture *fixture, gconstpointer data)
+{
+  static const Stretch other[] = { { -22, 1 }, { 0, 0 } };
+  static const Stretch third[] = { { -24, 1 }, { 0, 0 } };
+  g_autofree char *path = fixture_wav(fixture, "verify.wav", stretch_short);
+  g_autofree char *expired_path = fixture_wav(fixture, "expired.wav", other);
+  g_autofree char *retired_path = fixture_wav(fixture, "retired.wav", third);
+  const LoaIngestMeta meta = { .id = "VER" };
+  const LoaIngestMeta expired_meta = { .id = "OLD", .valid_until = "2025-07-31" };
+  const LoaIngestMeta retired_meta = { .id = "RET" };
+  g_autoptr(LoaSpot) spot = ingest(fixture, path, &meta, TRUE);
+  g_autoptr(LoaSpot) expired = ingest(fixture, expired_path, &expired_meta, TRUE);
+  g_autoptr(LoaSpot) retired = ingest(fixture, retired_path, &retired_meta, TRUE);
+  g_assert_true(loa_spot_retire(fixture->db, "RET", "x", NULL));
+  g_autofree char *library_file = loa_spot_path(spot, fixture->library);
+  g_autofree char *expired_file = loa_spot_path(expired, fixture->library);
+  g_autofree char *retired_file = loa_spot_path(retired, fixture->library);
+  /* Neither of these can air, so their missing files are no one's problem. */
+  g_assert_cmpint(g_unlink(expired_file), ==, 0);
+  g_assert_cmpint(g_unlink(retired_file), ==, 0);
+  const char *when = "2025-08-10 08:00:00";
+  Reports reports = { 0 };
+
+  assert_verified(fixture, when, 1, 0, 0, &reports);
+  /* OLD was still valid on its last day: its missing file is found. */
+  assert_verified(fixture, "2025-07-31 23:00:00", 2, 0, 1, &reports);
+  g_assert_cmpstr(reports.path, ==, expired_file);
+  g_assert_nonnull(strstr(reports.reason, "file missing"));
+
+  /* Touched, same bytes: hashed once, then its new mtime is known. */
+  struct timespec times[2] = { { 0, UTIME_OMIT }, { 1700000000, 0 } };
+  g_assert_cmpint(utimensat(AT_FDCWD, library_file, times, 0), ==, 0);
+  assert_verified(fixture, when, 1, 1, 0, &reports);
+  g_autoptr(LoaSpot) touched = loa_spot_get(fixture->db, "VER", NULL);
+  g_assert_cmpint(touched->file_mtime_ns, ==, G_GINT64_CONSTANT(1700000000) * 1000000000);
+  assert_verified(fixture, when, 1, 0, 0, &reports);
+
+  /* Changed, same size: found, and the spot still cannot air. */
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_assert_true(g_file_get_contents(library_file, &contents, &length, NULL));
+  contents[length - 1] ^= 0x01;
+  g_assert_true(g_file_set_contents(library_file, contents, (gssize)length, NULL));
+  reports.calls = 0;
+  assert_verified(fixture, when, 1, 1, 1, &reports);
+  g_assert_cmpuint(reports.calls, ==, 1);
+  g_assert_cmpstr(reports.path, ==, library_file);
+  g_assert_cmpstr(reports.reason, ==, "file changed since approval");
+  assert_airable(fixture, "VER", when, "file changed since approval");
+
+  /* The same check on the verifier's own thread and connection, started the
+   * way the daemon starts it: the touched file's mtime is recorded, and the
+   * broken one is said in one warning. */
+  contents[length - 1] ^= 0x01;
+  g_assert_true(g_file_set_contents(library_file, contents, (gssize)length, NULL));
+  times[1].tv_sec = 1700000100;
+  g_assert_cmpint(utimensat(AT_FDCWD, library_file, times, 0), ==, 0);
+  g_autoptr(GMainContext) context = g_main_context_new();
+  g_autoptr(LoaVerifier) verifier = loa_verifier_new(fixture->db, fixture->library, fixture->tz);
+  loa_verifier_start(verifier, context, 1);
+  gint64 deadline = g_get_monotonic_time() + 20 * G_TIME_SPAN_SECOND;
+  while (loa_verifier_passes(verifier) < 1 && g_get_monotonic_time() < deadline)
+    g_usleep(10000);
+  loa_verifier_stop(verifier);
+  g_assert_cmpuint(loa_verifier_passes(verifier), >=, 1);
+  g_autoptr(LoaSpot) mended = loa_spot_get(fixture->db, "VER", NULL);
+  g_assert_cmpint(mended->file_mtime_ns, ==, G_GINT64_CONSTANT(1700000100) * 1000000000);
+
+  g_unlink(library_file);
+  g_test_expect_message("loa-library", G_LOG_LEVEL_WARNING, "spot VER will not air: file missing*");
+  loa_verifier_start(verifier, context, 1);
+  guint before = loa_verifier_passes(verifier);
+  deadline = g_get_monotonic_time() + 20 * G_TIME_SPAN_SECOND;
+  /* Two more passes: the second must not say it again. */
+  while (loa_verifier_passes(verifier) < before + 2 && g_get_monotonic_time() < deadline)
+    g_main_context_iteration(context, FALSE), g_usleep(10000);
+  loa_verifier_stop(verifier);
+  g_assert_cmpuint(loa_verifier_passes(verifier), >=, before + 2);
+  g_test_assert_expected_messages();
+  g_free(reports.path);
+  g_free(reports.reason);
+}
+
 /* The drop folder, end to end: good files with a sidecar and from a
  * manifest, bad ones of every kind. */
 static void
@@ -723,6 +845,7 @@ main(int argc, char **argv)
              fixture_tear_down);
   g_test_add("/library/integrity", Fixture, NULL, fixture_set_up, test_integrity,
              fixture_tear_down);
+  g_test_add("/library/verify", Fixture, NULL, fixture_set_up, test_verify, fixture_tear_down);
   g_test_add("/drop-folder/end-to-end", Fixture, NULL, fixture_set_up, test_drop_folder,
              fixture_tear_down);
   g_test_add("/drop-folder/settle", Fixture, NULL, fixture_set_up, test_drop_folder_settle,
