@@ -441,6 +441,8 @@ branch_remove(Branch *branch)
   branch->prev = branch->next = NULL;
   gulong hold_probe = branch->hold_probe_id;
   branch->hold_probe_id = 0;
+  gulong hold_event_probe_id = branch->hold_event_probe_id;
+  branch->hold_event_probe_id = 0;
   GstPad *mixer_pad = g_steal_pointer(&branch->mixer_pad);
   gulong mixer_probe_id = branch->mixer_probe_id;
   branch->mixer_probe_id = 0;
@@ -449,6 +451,10 @@ branch_remove(Branch *branch)
 
   if (hold_probe != 0)
     gst_pad_remove_probe(branch->hold_pad, hold_probe);
+  /* The EOS watch holds a reference to the branch, which holds the pad:
+   * left on the pad, it would keep both (and the ghost pad) forever. */
+  if (hold_event_probe_id != 0)
+    gst_pad_remove_probe(branch->hold_pad, hold_event_probe_id);
   /* Releasing the mixer pad also wakes a streaming thread waiting inside the
    * mixer, which would otherwise hold the stream lock that stopping needs. */
   if (mixer_pad != NULL) {
@@ -476,6 +482,9 @@ branch_discard(Branch *branch)
   if (branch->hold_probe_id != 0)
     gst_pad_remove_probe(branch->hold_pad, branch->hold_probe_id);
   branch->hold_probe_id = 0;
+  if (branch->hold_event_probe_id != 0)
+    gst_pad_remove_probe(branch->hold_pad, branch->hold_event_probe_id);
+  branch->hold_event_probe_id = 0;
   g_clear_object(&branch->bin);
   branch_unref(branch);
 }
@@ -692,8 +701,9 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
   branch->hold_probe_id =
     gst_pad_add_probe(branch->hold_pad, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER,
                       hold_probe, branch_ref(branch), branch_unref);
-  gst_pad_add_probe(branch->hold_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, hold_event_probe,
-                    branch_ref(branch), branch_unref);
+  branch->hold_event_probe_id =
+    gst_pad_add_probe(branch->hold_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, hold_event_probe,
+                      branch_ref(branch), branch_unref);
   return branch;
 }
 

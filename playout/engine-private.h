@@ -40,6 +40,9 @@ struct Branch {
   GstPad *mixer_pad;          /* request pad on the mixer, from its release or its
                                * predecessor's EOS on (engine lock) */
   gulong hold_probe_id;       /* 0 once the hold probe is gone (engine lock) */
+  gulong hold_event_probe_id; /* the hold pad's EOS watch, 0 once removed (engine lock);
+                               * it holds a branch reference and the branch holds the
+                               * pad, so it must go when the branch is removed */
   gulong mixer_probe_id;      /* (engine lock) */
 
   /* Under engine->lock: */

@@ -893,37 +893,110 @@ check_level(int realtime_priority)
   outcome_clear(&lr.outcome);
 }
 
-/* GstMessages alive now, as the leaks tracer (set up in main) counts them. */
-static guint
-live_messages(void)
+/* The leaks tracer (set up in main; its filter must name the types asked
+ * about), or NULL. */
+static GstTracer *
+leaks_tracer(void)
 {
-  guint count = 0;
+  GstTracer *found = NULL;
   GList *tracers = gst_tracing_get_active_tracers();
-  for (GList *l = tracers; l != NULL; l = l->next) {
-    if (g_strcmp0(G_OBJECT_TYPE_NAME(l->data), "GstLeaksTracer") != 0)
-      continue;
-    GstStructure *info = NULL;
-    g_signal_emit_by_name(l->data, "get-live-objects", &info);
-    const GValue *list = info != NULL ? gst_structure_get_value(info, "live-objects-list")
-                                      : NULL;
-    count += list != NULL ? gst_value_list_get_size(list) : 0;
-    g_clear_pointer(&info, gst_structure_free);
-  }
+  for (GList *l = tracers; l != NULL && found == NULL; l = l->next)
+    if (g_strcmp0(G_OBJECT_TYPE_NAME(l->data), "GstLeaksTracer") == 0)
+      found = gst_object_ref(l->data);
   g_list_free_full(tracers, gst_object_unref);
-  return count;
+  g_assert_nonnull(found);
+  return found;
+}
+
+/* How many objects of type_name were made minus how many went, since
+ * tracking started or the last call. By creation and removal records: the
+ * tracer's list of live objects refs them, which races with an object being
+ * disposed on another thread. */
+static gint
+leaks_balance(GstTracer *tracer, const char *type_name)
+{
+  GstStructure *checkpoint = NULL;
+  g_signal_emit_by_name(tracer, "activity-get-checkpoint", &checkpoint);
+  g_assert_nonnull(checkpoint);
+  gint balance = 0;
+  const char *lists[] = { "objects-created-list", "objects-removed-list" };
+  for (guint k = 0; k < 2; k++) {
+    const GValue *list = gst_structure_get_value(checkpoint, lists[k]);
+    for (guint i = 0; list != NULL && i < gst_value_list_get_size(list); i++) {
+      const GstStructure *entry = gst_value_get_structure(gst_value_list_get_value(list, i));
+      if (g_strcmp0(gst_structure_get_string(entry, "type-name"), type_name) == 0)
+        balance += k == 0 ? 1 : -1;
+    }
+  }
+  gst_structure_free(checkpoint);
+  return balance;
+}
+
+/* Runs test (which makes and frees its engines) and returns how many objects
+ * of type_name it left alive, allowing 2 s for objects still being released
+ * on other threads. */
+static gint
+left_alive(const char *type_name, void (*test)(gpointer), gpointer data)
+{
+  g_autoptr(GstTracer) tracer = leaks_tracer();
+  g_signal_emit_by_name(tracer, "activity-start-tracking");
+  test(data);
+  gint alive = leaks_balance(tracer, type_name);
+  gint64 deadline = g_get_monotonic_time() + 2 * G_TIME_SPAN_SECOND;
+  while (alive > 0 && g_get_monotonic_time() < deadline) {
+    g_usleep(20000);
+    alive += leaks_balance(tracer, type_name);
+  }
+  g_signal_emit_by_name(tracer, "activity-stop-tracking");
+  return alive;
+}
+
+static void
+check_levels(gpointer data)
+{
+  (void)data;
+  check_level(0);
+  check_level(10);
 }
 
 static void
 test_level(void)
 {
-  guint before = live_messages();
-  check_level(0);
-  check_level(10);
   /* The meter's messages are dropped from the bus by the engine, which then
    * owns them: none may outlive the engines (each level block leaked one). */
-  guint after = live_messages();
-  g_test_message("live GstMessages: %u before, %u after", before, after);
-  g_assert_cmpuint(after, <=, before);
+  gint alive = left_alive("GstMessage", check_levels, NULL);
+  g_test_message("GstMessages left alive: %d", alive);
+  g_assert_cmpint(alive, <=, 0);
+}
+
+static void
+air_four(gpointer data)
+{
+  (void)data;
+  g_autofree char *a = make_wav("rel-a.wav", 8000, RATE / 4);
+  g_autofree char *b = make_wav("rel-b.wav", 6000, RATE / 4);
+  g_autofree char *recording = g_build_filename(tmp_dir, "rel-rec.wav", NULL);
+  Outcome o[4] = { { .name = "a" }, { .name = "b" }, { .name = "a again" }, { .name = "b again" } };
+  const char *paths[] = { a, b, a, b };
+  LoaEngineItem items[4];
+  for (guint i = 0; i < 4; i++)
+    items[i] = (LoaEngineItem){ .path = paths[i], .data = &o[i] };
+  air(recording, items, 4, 0.5, TRUE);
+  for (guint i = 0; i < 4; i++) {
+    g_assert_cmpstr(o[i].status, ==, LOA_AIRING_COMPLETED);
+    outcome_clear(&o[i]);
+  }
+}
+
+/* Every spot's branch (its elements and pads) is released once it has
+ * aired: the hold pad's end-of-stream watch held its branch, which held the
+ * pad, so each airing kept about 5 kB for ever. */
+static void
+test_releases_branches(void)
+{
+  gint alive = left_alive("GstGhostPad", air_four, NULL);
+  g_test_message("ghost pads left alive after 4 airings: %d", alive);
+  g_assert_cmpint(alive, <=, 0);
 }
 
 int
@@ -931,8 +1004,9 @@ main(int argc, char **argv)
 {
   /* The FIFO's writer must see EPIPE, not die, if the engine closes it. */
   signal(SIGPIPE, SIG_IGN);
-  /* Counts the GstMessages alive, for the level test. */
-  g_setenv("GST_TRACERS", "leaks(filters=GstMessage)", TRUE);
+  /* Counts the GstMessages and ghost pads alive, for the level and release
+   * tests. */
+  g_setenv("GST_TRACERS", "leaks(filters=\"GstMessage,GstGhostPad\")", TRUE);
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, NULL);
   tmp_dir = g_dir_make_tmp("loa-engine-XXXXXX", NULL);
@@ -947,6 +1021,7 @@ main(int argc, char **argv)
   g_test_add_func("/playout/engine/queued-late", test_queued_late);
   g_test_add_func("/playout/engine/wall-step", test_wall_step);
   g_test_add_func("/playout/engine/level", test_level);
+  g_test_add_func("/playout/engine/releases-branches", test_releases_branches);
   int rc = g_test_run();
   g_autofree char *rm = g_strdup_printf("rm -rf '%s'", tmp_dir);
   if (system(rm) != 0)
