@@ -181,6 +181,23 @@ void branch_remove(Branch *branch);
  * idle line; placement stays sample exact within a buffer. */
 #define MIXER_BUFFER (100 * GST_MSECOND)
 
+/* An audio sink's input is cut into buffers of this length (must divide a
+ * second), by audiobuffersplit in the streaming thread (no more wake-ups).
+ * The resample slaving of GStreamer's audiobasesink (alsasink) starts each
+ * buffer where the previous one ended but ends it at its own start, as the
+ * card's clock maps it, plus its nominal length: each buffer is stretched
+ * onto the previous one's rate, so all of it lands one buffer length times
+ * the card's rate error early (card fast) or late (card slow). With
+ * MIXER_BUFFER that was 100 ms x 1000 ppm = 4.8 frames at 48 kHz; 10 ms
+ * pieces make it 0.5. */
+#define SINK_CHUNK (10 * GST_MSECOND)
+
+/* Adds sink (floating; taken in all cases) to bin and links upstream to it,
+ * through an audiobuffersplit into SINK_CHUNK pieces if it is an
+ * audiobasesink. FALSE if that element is missing or they cannot be linked
+ * (what was made stays in bin). */
+gboolean engine_add_sink(GstBin *bin, GstElement *upstream, GstElement *sink);
+
 /* The latency a running pipeline needs: what it answers, but at least what
  * a line's mixer needs; 0 if it cannot answer. live: whether it is live. */
 GstClockTime engine_needed_latency(GstElement *pipeline, gboolean *live);

@@ -294,6 +294,20 @@ engine_build_line(LoaEngine *engine, GError **error)
   return meter;
 }
 
+gboolean
+engine_add_sink(GstBin *bin, GstElement *upstream, GstElement *sink)
+{
+  gst_bin_add(bin, sink);
+  if (!GST_IS_AUDIO_BASE_SINK(sink))
+    return gst_element_link(upstream, sink);
+  GstElement *split = gst_element_factory_make("audiobuffersplit", NULL);
+  if (split == NULL)
+    return FALSE;
+  g_object_set(split, "output-buffer-duration", 1, (int)(GST_SECOND / SINK_CHUNK), NULL);
+  gst_bin_add(bin, split);
+  return gst_element_link_many(upstream, split, sink, NULL);
+}
+
 /* The monotonic system clock: placement never moves with wall-clock steps,
  * and the sink is slaved to it by resampling (loa_time_now_monotonic_ns() is
  * the same clock). Returns it (a new reference). */
@@ -342,8 +356,9 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
     loa_engine_free(engine);
     return NULL;
   }
-  gst_bin_add_many(engine->container, convert, resample, sink, NULL);
-  if (!gst_element_link_many(line_out, convert, resample, sink, NULL)) {
+  gst_bin_add_many(engine->container, convert, resample, NULL);
+  if (!engine_add_sink(engine->container, resample, sink) ||
+      !gst_element_link_many(line_out, convert, resample, NULL)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': cannot link the line pipeline"), line->id);
     loa_engine_free(engine);

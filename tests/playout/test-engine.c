@@ -13,6 +13,7 @@
 #include "airlog.h"
 #include "config.h"
 #include "engine.h"
+#include "engine-private.h"
 #include "loa-time.h"
 #include "fast-clock.h"
 
@@ -999,6 +1000,85 @@ test_releases_branches(void)
   g_assert_cmpint(alive, <=, 0);
 }
 
+typedef struct {
+  GArray *frames;   /* guint64 per buffer */
+  GArray *pts;      /* GstClockTime per buffer */
+  guint disconts;
+} Pieces;
+
+static GstPadProbeReturn
+record_piece(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  (void)pad;
+  Pieces *pieces = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  guint64 frames = gst_buffer_get_size(buffer) / 4;
+  GstClockTime pts = GST_BUFFER_PTS(buffer);
+  g_array_append_val(pieces->frames, frames);
+  g_array_append_val(pieces->pts, pts);
+  pieces->disconts += GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DISCONT) ? 1 : 0;
+  return GST_PAD_PROBE_OK;
+}
+
+/* Runs three 100 ms buffers (48 kHz stereo) into sink through
+ * engine_add_sink() and records what reaches the sink. */
+static void
+run_into_sink(const char *sink_factory, Pieces *pieces)
+{
+  GstElement *pipeline = gst_pipeline_new(NULL);
+  GstElement *src = gst_element_factory_make("audiotestsrc", NULL);
+  GstElement *caps = gst_element_factory_make("capsfilter", NULL);
+  GstElement *sink = gst_element_factory_make(sink_factory, NULL);
+  g_assert_nonnull(sink);
+  g_object_set(src, "num-buffers", 3, "samplesperbuffer", RATE / 10, NULL);
+  g_autoptr(GstCaps) raw =
+    gst_caps_from_string("audio/x-raw,format=S16LE,rate=48000,channels=2,layout=interleaved");
+  g_object_set(caps, "caps", raw, NULL);
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "device") != NULL)
+    g_object_set(sink, "device", "null", NULL);
+  g_object_set(sink, "sync", FALSE, NULL);
+  gst_bin_add_many(GST_BIN(pipeline), src, caps, NULL);
+  g_assert_true(gst_element_link(src, caps));
+  g_assert_true(engine_add_sink(GST_BIN(pipeline), caps, sink));
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, record_piece, pieces, NULL);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  g_autoptr(GstMessage) message =
+    gst_bus_timed_pop_filtered(bus, 10 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull(message);
+  g_assert_cmpint(GST_MESSAGE_TYPE(message), ==, GST_MESSAGE_EOS);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
+/* An audio sink (alsasink) gets 10 ms pieces with exact, contiguous
+ * timestamps; another sink gets the buffers as they are. */
+static void
+test_sink_pieces(void)
+{
+  Pieces alsa = { g_array_new(FALSE, FALSE, sizeof(guint64)),
+                  g_array_new(FALSE, FALSE, sizeof(GstClockTime)), 0 };
+  run_into_sink("alsasink", &alsa);
+  g_assert_cmpuint(alsa.frames->len, ==, 30);
+  for (guint i = 0; i < alsa.frames->len; i++) {
+    g_assert_cmpuint(g_array_index(alsa.frames, guint64, i), ==, RATE / 100);
+    g_assert_cmpuint(g_array_index(alsa.pts, GstClockTime, i), ==, i * 10 * GST_MSECOND);
+  }
+  /* Only the stream's first piece says it starts something new. */
+  g_assert_cmpuint(alsa.disconts, ==, 1);
+
+  Pieces fake = { g_array_new(FALSE, FALSE, sizeof(guint64)),
+                  g_array_new(FALSE, FALSE, sizeof(GstClockTime)), 0 };
+  run_into_sink("fakesink", &fake);
+  g_assert_cmpuint(fake.frames->len, ==, 3);
+  g_assert_cmpuint(g_array_index(fake.frames, guint64, 0), ==, RATE / 10);
+  g_array_unref(alsa.frames);
+  g_array_unref(alsa.pts);
+  g_array_unref(fake.frames);
+  g_array_unref(fake.pts);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1022,6 +1102,7 @@ main(int argc, char **argv)
   g_test_add_func("/playout/engine/wall-step", test_wall_step);
   g_test_add_func("/playout/engine/level", test_level);
   g_test_add_func("/playout/engine/releases-branches", test_releases_branches);
+  g_test_add_func("/playout/engine/sink-pieces", test_sink_pieces);
   int rc = g_test_run();
   g_autofree char *rm = g_strdup_printf("rm -rf '%s'", tmp_dir);
   if (system(rm) != 0)
