@@ -14,6 +14,7 @@
 #include "dropfolder.h"
 
 #include "db.h"
+#include "db-worker.h"
 #include "i18n.h"
 #include "ingest.h"
 #include "loa-cleanup.h"
@@ -57,10 +58,7 @@ struct LoaDropFolder {
   char *done_dir;
   char *rejected_dir;
   GHashTable *seen;         /* file name -> Seen *; touched by one scan at a time */
-  GSource *timer;           /* while started */
-  GThreadPool *pool;        /* one worker, while started */
-  sqlite3 *worker_db;       /* the worker's own connection, opened at its first scan */
-  gint busy;                /* atomic: a scan is queued or running */
+  LoaDbWorker *worker;      /* the scans' thread and connection, while started */
 };
 
 /* Metadata for one file, from a sidecar or a manifest row; NULL: not given. */
@@ -659,63 +657,32 @@ loa_drop_folder_scan_once(LoaDropFolder *folder, LoaDropFolderCounts *counts, GE
   return scan(folder, folder->db, counts, error);
 }
 
-/* The worker: one scan on its own connection. */
+/* One scan on the worker's connection. */
 static void
-run_scan(gpointer data, gpointer user_data)
+run_scan(sqlite3 *db, gpointer user_data)
 {
   LoaDropFolder *folder = user_data;
   g_autoptr(GError) local = NULL;
-  if (folder->worker_db == NULL) {
-    const char *file = sqlite3_db_filename(folder->db, "main");
-    if (file != NULL && file[0] != '\0')
-      folder->worker_db = loa_db_open(file, LOA_DB_OPEN_EXISTING, &local);
-    if (folder->worker_db == NULL) {
-      g_warning(_("drop folder %s: cannot open the database: %s"), folder->dir,
-                local != NULL ? local->message : _("it is not a file"));
-      g_atomic_int_set(&folder->busy, 0);
-      return;
-    }
-  }
-  if (!scan(folder, folder->worker_db, NULL, &local))
+  if (!scan(folder, db, NULL, &local))
     g_warning("%s", local->message);
-  g_atomic_int_set(&folder->busy, 0);
-}
-
-static gboolean
-on_tick(gpointer data)
-{
-  LoaDropFolder *folder = data;
-  if (g_atomic_int_compare_and_exchange(&folder->busy, 0, 1))
-    g_thread_pool_push(folder->pool, folder, NULL);
-  return G_SOURCE_CONTINUE;
 }
 
 void
 loa_drop_folder_start(LoaDropFolder *folder, GMainContext *context)
 {
-  if (folder->timer != NULL)
+  if (folder->worker != NULL)
     return;
-  folder->pool = g_thread_pool_new(run_scan, folder, 1, FALSE, NULL);
-  guint interval = (guint)CLAMP(folder->config->drop_settle_seconds / 2, 1, 5);
-  folder->timer = g_timeout_source_new_seconds(interval);
-  g_source_set_callback(folder->timer, on_tick, folder, NULL);
-  g_source_attach(folder->timer, context);
+  g_autofree char *what = g_strdup_printf(_("drop folder %s"), folder->dir);
+  folder->worker = loa_db_worker_new(folder->db, what, run_scan, folder);
   g_message(_("watching the drop folder %s"), folder->dir);
-  on_tick(folder);
+  loa_db_worker_start(folder->worker, context,
+                      (guint)CLAMP(folder->config->drop_settle_seconds / 2, 1, 5));
 }
 
 void
 loa_drop_folder_stop(LoaDropFolder *folder)
 {
-  if (folder->timer != NULL) {
-    g_source_destroy(folder->timer);
-    g_clear_pointer(&folder->timer, g_source_unref);
-  }
-  if (folder->pool != NULL) {
-    g_thread_pool_free(folder->pool, FALSE, TRUE);  /* waits for a scan in progress */
-    folder->pool = NULL;
-  }
-  g_clear_pointer(&folder->worker_db, loa_db_close);
+  g_clear_pointer(&folder->worker, loa_db_worker_free);  /* waits for a scan in progress */
 }
 
 void
