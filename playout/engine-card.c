@@ -96,8 +96,11 @@ loa_engine_card_new(const char *output, int highest_channel, const LoaConfig *co
   g_object_set(card->mixer, "latency", (guint64)(20 * GST_MSECOND), "output-buffer-duration",
                (guint64)MIXER_BUFFER, NULL);
   gst_bin_add_many(GST_BIN(card->pipeline), card->mixer, caps, convert, resample, NULL);
-  if (!engine_add_sink(GST_BIN(card->pipeline), resample, sink) ||
-      !gst_element_link_many(card->mixer, caps, convert, resample, NULL)) {
+  if (!engine_add_sink(GST_BIN(card->pipeline), resample, sink, label, error)) {
+    loa_engine_card_free(card);
+    return NULL;
+  }
+  if (!gst_element_link_many(card->mixer, caps, convert, resample, NULL)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("card %s: cannot link its pipeline"), output);
     loa_engine_card_free(card);

@@ -194,9 +194,11 @@ void branch_remove(Branch *branch);
 
 /* Adds sink (floating; taken in all cases) to bin and links upstream to it,
  * through an audiobuffersplit into SINK_CHUNK pieces if it is an
- * audiobasesink. FALSE if that element is missing or they cannot be linked
- * (what was made stays in bin). */
-gboolean engine_add_sink(GstBin *bin, GstElement *upstream, GstElement *sink);
+ * audiobasesink. FALSE with LOA_ENGINE_ERROR_SETUP naming line_id (a line,
+ * or a card's output) if that element is missing or they cannot be linked;
+ * what was made stays in bin. */
+gboolean engine_add_sink(GstBin *bin, GstElement *upstream, GstElement *sink, const char *line_id,
+                         GError **error);
 
 /* The latency a running pipeline needs: what it answers, but at least what
  * a line's mixer needs; 0 if it cannot answer. live: whether it is live. */

@@ -295,17 +295,24 @@ engine_build_line(LoaEngine *engine, GError **error)
 }
 
 gboolean
-engine_add_sink(GstBin *bin, GstElement *upstream, GstElement *sink)
+engine_add_sink(GstBin *bin, GstElement *upstream, GstElement *sink, const char *line_id,
+                GError **error)
 {
   gst_bin_add(bin, sink);
-  if (!GST_IS_AUDIO_BASE_SINK(sink))
-    return gst_element_link(upstream, sink);
-  GstElement *split = gst_element_factory_make("audiobuffersplit", NULL);
-  if (split == NULL)
-    return FALSE;
-  g_object_set(split, "output-buffer-duration", 1, (int)(GST_SECOND / SINK_CHUNK), NULL);
-  gst_bin_add(bin, split);
-  return gst_element_link_many(upstream, split, sink, NULL);
+  GstElement *split = NULL;
+  if (GST_IS_AUDIO_BASE_SINK(sink)) {
+    split = engine_make_element("audiobuffersplit", NULL, line_id, error);
+    if (split == NULL)
+      return FALSE;
+    g_object_set(split, "output-buffer-duration", 1, (int)(GST_SECOND / SINK_CHUNK), NULL);
+    gst_bin_add(bin, split);
+  }
+  if (split != NULL ? gst_element_link_many(upstream, split, sink, NULL)
+                    : gst_element_link(upstream, sink))
+    return TRUE;
+  g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+              _("line '%s': cannot link the output to its sink"), line_id);
+  return FALSE;
 }
 
 /* The monotonic system clock: placement never moves with wall-clock steps,
@@ -357,8 +364,11 @@ loa_engine_new(const LoaLineConfig *line, const LoaConfig *config,
     return NULL;
   }
   gst_bin_add_many(engine->container, convert, resample, NULL);
-  if (!engine_add_sink(engine->container, resample, sink) ||
-      !gst_element_link_many(line_out, convert, resample, NULL)) {
+  if (!engine_add_sink(engine->container, resample, sink, line->id, error)) {
+    loa_engine_free(engine);
+    return NULL;
+  }
+  if (!gst_element_link_many(line_out, convert, resample, NULL)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': cannot link the line pipeline"), line->id);
     loa_engine_free(engine);

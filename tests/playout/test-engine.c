@@ -1039,7 +1039,9 @@ run_into_sink(const char *sink_factory, Pieces *pieces)
   g_object_set(sink, "sync", FALSE, NULL);
   gst_bin_add_many(GST_BIN(pipeline), src, caps, NULL);
   g_assert_true(gst_element_link(src, caps));
-  g_assert_true(engine_add_sink(GST_BIN(pipeline), caps, sink));
+  g_autoptr(GError) error = NULL;
+  g_assert_true(engine_add_sink(GST_BIN(pipeline), caps, sink, "test", &error));
+  g_assert_no_error(error);
   g_autoptr(GstPad) pad = gst_element_get_static_pad(sink, "sink");
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, record_piece, pieces, NULL);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
