@@ -38,8 +38,9 @@ alsa_create_sink(const char *device, const char *line_id, GError **error)
    * periods. With the output threads real-time the samples then fell at the
    * same phase of a period, and the first seconds' rate estimates were off
    * by up to 2 % (a spot 8 ms early in playout.airing, 7 runs of 32). At
-   * 97 ms the phase walks through the period: 0 runs of 24. */
-  /* The rate and offset are a regression over the last window-size
+   * 97 ms the phase walks through the period: 0 runs of 24.
+   *
+   * The rate and offset are a regression over the last window-size
    * samples, and one sample that is off moves the fitted line's end by about
    * 5/window of its error. With the default 32, spots on a card 1000 ppm off
    * came out up to 1.3 ms off for a few seconds, on both lines at once, in
