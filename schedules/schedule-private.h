@@ -1,5 +1,7 @@
-/* Shared between schedule.c (parsing), schedule-expand.c (days and
- * occurrences) and schedule-check.c; not part of the module's public face. */
+/* Shared between the parser (schedule.c, schedule-event.c,
+ * schedule-recurrence.c), schedule-expand.c (days and occurrences),
+ * schedule-check.c and schedule-problems.c; not part of the module's public
+ * face. */
 #pragma once
 
 #include "schedule.h"
@@ -69,3 +71,7 @@ GArray *loa_schedule_expand_borrowed(const LoaSchedule *schedule, gint64 from_ns
 gboolean loa_rrule_parse(const char *text, struct icalrecurrencetype *rule);
 /* A floating midnight of day, for libical. */
 struct icaltimetype loa_rrule_day(guint32 day);
+
+/* loa_problems_add with the arguments as a va_list. */
+void loa_problems_add_valist(LoaProblems *problems, const char *file, int line, gboolean warning,
+                             const char *format, va_list args) G_GNUC_PRINTF(5, 0);
