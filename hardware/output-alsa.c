@@ -4,6 +4,8 @@
  * name fails with ALSA's own reason before any pipeline exists. */
 #include "output.h"
 
+#include "card-clock.h"
+
 #include "i18n.h"
 
 #include <alsa/asoundlib.h>
@@ -33,23 +35,7 @@ alsa_create_sink(const char *device, const char *line_id, GError **error)
     return NULL;
   }
   g_object_set(sink, "device", device, "slave-method", SLAVE_METHOD_RESAMPLE, NULL);
-  /* The resample slaving compares the card's clock with the system clock
-   * every "timeout" (100 ms by default), a whole number of the card's 10 ms
-   * periods. With the output threads real-time the samples then fell at the
-   * same phase of a period, and the first seconds' rate estimates were off
-   * by up to 2 % (a spot 8 ms early in playout.airing, 7 runs of 32). At
-   * 97 ms the phase walks through the period: 0 runs of 24.
-   *
-   * The rate and offset are a regression over the last window-size
-   * samples, and one sample that is off moves the fitted line's end by about
-   * 5/window of its error. With the default 32, spots on a card 1000 ppm off
-   * came out up to 1.3 ms off for a few seconds, on both lines at once, in
-   * about half the bench/timing runs (which sample is off, and why, is not
-   * pinned down). 128 samples (12 s): none over 0.6 ms in 8 conditions, and
-   * the line still follows a crystal's slow drift. */
-  GstClock *card_clock = GST_AUDIO_BASE_SINK(sink)->provided_clock;
-  if (card_clock != NULL)
-    g_object_set(card_clock, "timeout", (guint64)(97 * GST_MSECOND), "window-size", 128, NULL);
+  loa_card_clock_setup(sink);
   return sink;
 }
 

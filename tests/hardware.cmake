@@ -42,3 +42,11 @@ set_tests_properties(hardware.monitor PROPERTIES TIMEOUT 120
 add_executable(test-hardware-mixer hardware/test-mixer.c)
 target_link_libraries(test-hardware-mixer PRIVATE loa-hardware)
 add_test(NAME hardware.mixer COMMAND test-hardware-mixer)
+
+# The card clock's mend of torn readings, and its guard on a real alsasink
+# (the virtual card).
+add_executable(test-hardware-card-clock hardware/test-card-clock.c)
+target_link_libraries(test-hardware-card-clock PRIVATE loa-hardware)
+add_test(NAME hardware.card-clock COMMAND test-hardware-card-clock)
+set_tests_properties(hardware.card-clock PROPERTIES TIMEOUT 60
+  ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8;VCARD_CONF=$<TARGET_PROPERTY:loavcard,LOAVCARD_TYPE_CONF>")
