@@ -92,8 +92,12 @@ loa_engine_card_new(const char *output, int highest_channel, const LoaConfig *co
   /* Without the card's channel count pinned here the mixer downmixes. */
   g_object_set(caps, "caps", pinned, NULL);
   /* The lines' outputs are continuous, so the card mixer only needs slack
-   * for scheduling jitter. */
-  g_object_set(card->mixer, "latency", (guint64)(20 * GST_MSECOND), "output-buffer-duration",
+   * for scheduling jitter: how late a line's mixer thread may deliver before
+   * the card mixer goes on without it and drops what comes after. 20 ms was
+   * too little once under the sanitizers on a loaded machine (a card rebuilt
+   * mid-airing, playout.card-fault: a line's first 240 ms after the rebuild
+   * never reached the card); a line's own mixer allows 60. */
+  g_object_set(card->mixer, "latency", (guint64)(60 * GST_MSECOND), "output-buffer-duration",
                (guint64)MIXER_BUFFER, NULL);
   gst_bin_add_many(GST_BIN(card->pipeline), card->mixer, caps, convert, resample, NULL);
   if (!engine_add_sink(GST_BIN(card->pipeline), resample, sink, label, error)) {
