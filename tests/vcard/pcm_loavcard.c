@@ -310,6 +310,18 @@ static snd_pcm_sframes_t lv_pointer(snd_pcm_ioplug_t *io)
 		pthread_mutex_unlock(&lv->lock);
 		return -EPIPE;
 	}
+	/* File work first: the position returned is that of the instant read
+	 * last, and the caller pairs it with its own clock read right after we
+	 * return (GStreamer's clock slaving). Writing the played frames and the
+	 * stamp between the two put the caller's read tens of microseconds
+	 * (more with longer periods: more frames per write) after the
+	 * position's instant, and spots came out that much early. What played
+	 * since is written at the next call. */
+	if (lv->running && !lv->paused) {
+		now = clock_ns(CLOCK_MONOTONIC);
+		flush_to(lv, hw_now(lv, now));
+		sync_files(lv, now, 0);
+	}
 	now = clock_ns(CLOCK_MONOTONIC);
 	hw = hw_now(lv, now);
 	if (lv->running && !lv->paused && hw >= lv->written) {
@@ -325,10 +337,9 @@ static snd_pcm_sframes_t lv_pointer(snd_pcm_ioplug_t *io)
 		}
 		hw = lv->written;
 	}
-	flush_to(lv, hw);
+	if (!lv->running || lv->paused)
+		flush_to(lv, hw);
 	lv->hw = hw;
-	if (lv->running)
-		sync_files(lv, now, 0);
 	ret = (snd_pcm_sframes_t)(hw % lv->boundary);
 	pthread_mutex_unlock(&lv->lock);
 	return ret;
