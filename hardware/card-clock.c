@@ -98,8 +98,8 @@ loa_card_clock_setup(GstElement *sink)
   if (base->provided_clock == NULL || !GST_IS_AUDIO_CLOCK(base->provided_clock))
     return;
   /* The resample slaving compares the card's clock with the system clock
-   * every "timeout" (100 ms by default), a whole number of the card's 10 ms
-   * periods. With the output threads real-time the samples then fell at the
+   * every "timeout" (100 ms by default), a whole number of the card's
+   * periods (10 ms then, 50 ms now). With the output threads real-time the samples then fell at the
    * same phase of a period, and the first seconds' rate estimates were off
    * by up to 2 % (a spot 8 ms early in playout.airing, 7 runs of 32). At
    * 97 ms the phase walks through the period: 0 runs of 24.
