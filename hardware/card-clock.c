@@ -27,8 +27,11 @@ loa_card_clock_mend(LoaCardClockTrack *track, GstClockTime reading, gint64 now_n
   gboolean mended = FALSE;
   if (track->have_last && !track->last_mended && segment > 0 && segments > 0 &&
       now_ns >= track->last_now_ns && now_ns - track->last_now_ns <= (gint64)GST_SECOND) {
-    GstClockTime expected = track->last + (GstClockTime)(now_ns - track->last_now_ns);
-    if (expected > reading) {
+    GstClockTime elapsed = (GstClockTime)(now_ns - track->last_now_ns);
+    GstClockTime expected = track->last + elapsed;
+    /* A torn reading still moved on since the last one (by the time between
+     * them less the segments it lost); a stalled card's did not. */
+    if (expected > reading && reading > track->last + elapsed / 4) {
       GstClockTime lag = expected - reading;
       guint64 whole = (lag + segment / 2) / segment;
       GstClockTime rest = lag > whole * segment ? lag - whole * segment : whole * segment - lag;
@@ -67,7 +70,10 @@ guarded_time(GstClock *clock, gpointer data)
   }
   GstClockTime segment = 0;
   int segments = 0;
-  if (ring != NULL && ring->spec.info.rate > 0 && ring->samples_per_seg > 0) {
+  /* Only a running card's readings are compared: stopped or paused, its
+   * clock stands still on purpose. */
+  if (ring != NULL && g_atomic_int_get(&ring->state) == GST_AUDIO_RING_BUFFER_STATE_STARTED &&
+      ring->spec.info.rate > 0 && ring->samples_per_seg > 0) {
     segment = gst_util_uint64_scale_int(ring->samples_per_seg, GST_SECOND, ring->spec.info.rate);
     segments = ring->spec.segtotal;
   }

@@ -25,10 +25,12 @@ typedef struct {
  * common: a reading that falls while its ring-buffer thread has handed a
  * segment to ALSA but not yet counted it comes out whole segments low, once.
  * A reading that lags the last one's extrapolation by a whole number of
- * segments (1..segments, within a quarter segment) is moved up by them,
- * unless the last reading was moved too: then the lag is real (the card
- * stalled) and is kept. Readings more than a second apart are not compared
- * (the card's rate error adds up). */
+ * segments (1..segments, within a quarter segment) is moved up by them, if
+ * it still moved on by more than a quarter of the time since the last one,
+ * and unless the last reading was moved too: a clock that stands still, or
+ * lags twice in a row, is a card that stalled, and is kept. Readings more
+ * than a second apart are not compared (the card's rate error adds up).
+ * segment 0: nothing is compared (the card is not running). */
 GstClockTime loa_card_clock_mend(LoaCardClockTrack *track, GstClockTime reading, gint64 now_ns,
                                  GstClockTime segment, int segments);
 

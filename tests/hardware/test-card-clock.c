@@ -80,9 +80,21 @@ test_left_alone(void)
   /* Ahead, however far: kept. */
   GstClockTime ahead = far + STEP + 3 * SEG;
   g_assert_cmpuint(feed(&track, ahead, 4 * STEP), ==, ahead);
+  /* A clock that stands still for a whole number of segments' time: a
+   * stalled card, not a torn reading. */
+  LoaCardClockTrack still = { 0 };
+  feed(&still, GST_SECOND, 0);
+  g_assert_cmpuint(feed(&still, GST_SECOND, 5 * SEG), ==, GST_SECOND);
+  g_assert_cmpuint(feed(&still, GST_SECOND, 10 * SEG), ==, GST_SECOND);
+  g_assert_cmpuint(still.mended, ==, 0);
   /* Two seconds since the last reading: not compared. */
   GstClockTime late = ahead + 2 * GST_SECOND - SEG;
   g_assert_cmpuint(feed(&track, late, 4 * STEP + 2 * GST_SECOND), ==, late);
+  /* No segment (the card is not running): not compared. */
+  GstClockTime stopped = late + STEP - SEG;
+  g_assert_cmpuint(loa_card_clock_mend(&track, stopped, 4 * STEP + 2 * GST_SECOND + STEP, 0, 0),
+                   ==, stopped);
+  late = stopped;
   /* Invalid readings pass untouched and are not remembered. */
   g_assert_cmpuint(feed(&track, GST_CLOCK_TIME_NONE, 5 * GST_SECOND), ==, GST_CLOCK_TIME_NONE);
   g_assert_cmpuint(track.last, ==, late);
