@@ -104,11 +104,15 @@ loa_card_clock_setup(GstElement *sink)
   if (base->provided_clock == NULL || !GST_IS_AUDIO_CLOCK(base->provided_clock))
     return;
   /* The resample slaving compares the card's clock with the system clock
-   * every "timeout" (100 ms by default), a whole number of the card's
-   * periods (10 ms then, 50 ms now). With the output threads real-time the samples then fell at the
-   * same phase of a period, and the first seconds' rate estimates were off
-   * by up to 2 % (a spot 8 ms early in playout.airing, 7 runs of 32). At
-   * 97 ms the phase walks through the period: 0 runs of 24.
+   * every "timeout" (100 ms by default, a whole number of 10 or 50 ms
+   * periods). With the output threads real-time the samples then fell at
+   * the same phase of a period, and the first seconds' rate estimates were
+   * off by up to 2 % (a spot 8 ms early in playout.airing, 7 runs of 32).
+   * 194 ms is no whole number of periods, so the phase walks through the
+   * period. Every sample wakes the clock's thread, once per line: 194 ms
+   * instead of 97 took 8 lines through the virtual card from 4.27 to 3.93 %
+   * of a core in 30 s runs (4.90 to 4.62 in 60 s runs beside Liquidsoap;
+   * bench/load), with the same start errors (bench/timing).
    *
    * The rate and offset are a regression over the last window-size
    * samples, and one sample that is off moves the fitted line's end by about
@@ -116,10 +120,10 @@ loa_card_clock_setup(GstElement *sink)
    * came out up to 1.3 ms off for a few seconds, on both lines at once, in
    * about half the bench/timing runs. Those samples were the torn readings
    * the guard below mends (one segment low, seen in GStreamer's debug log).
-   * 128 samples (12 s) keep what one sample can do small, and the line
+   * 128 samples (25 s) keep what one sample can do small, and the line
    * still follows a crystal's slow drift. */
-  g_object_set(base->provided_clock, "timeout", (guint64)(97 * GST_MSECOND), "window-size", 128,
-               NULL);
+  g_object_set(base->provided_clock, "timeout", (guint64)(194 * GST_MSECOND), "window-size",
+               128, NULL);
   GstAudioClock *clock = GST_AUDIO_CLOCK(base->provided_clock);
   Guard *guard = g_new0(Guard, 1);
   g_mutex_init(&guard->lock);

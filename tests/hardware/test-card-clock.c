@@ -136,7 +136,7 @@ test_alsasink(void)
   guint64 timeout = 0;
   int window = 0;
   g_object_get(card, "timeout", &timeout, "window-size", &window, NULL);
-  g_assert_cmpuint(timeout, ==, 97 * GST_MSECOND);
+  g_assert_cmpuint(timeout, ==, 194 * GST_MSECOND);
   g_assert_cmpint(window, ==, 128);
 
   /* The card consumes in real time: the guarded clock follows it. */
