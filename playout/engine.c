@@ -94,6 +94,27 @@ mixer_output_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* GStreamer 1.22's aggregator answers a latency query "not live" when no
+ * live source is upstream, even with force-live, though it then aggregates
+ * on the clock and delays its output by the latency it answers. Downstream
+ * must count that latency (a sink adds upstream's only if upstream is live),
+ * so the answer is made live. */
+static GstPadProbeReturn
+mixer_latency_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  (void)pad;
+  (void)user_data;
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+  if (!(info->type & GST_PAD_PROBE_TYPE_PULL) || GST_QUERY_TYPE(query) != GST_QUERY_LATENCY)
+    return GST_PAD_PROBE_OK;
+  gboolean live;
+  GstClockTime min, max;
+  gst_query_parse_latency(query, &live, &min, &max);
+  if (!live)
+    gst_query_set_latency(query, TRUE, min, max);
+  return GST_PAD_PROBE_OK;
+}
+
 /* --- the pipeline ------------------------------------------------------- */
 
 GstClockTime
@@ -107,11 +128,10 @@ engine_needed_latency(GstElement *pipeline, gboolean *live)
   if (!gst_element_query(pipeline, query))
     return 0;
   gst_query_parse_latency(query, live, &min, &max);
-  /* Some sinks (file:) answer less than the mixer itself needs. With the
-   * file: output (tests only) the answer also depends on whether the live
-   * silence source has negotiated yet: 201 ms if it has, else this floor
-   * (80 ms). The null output answered 280 ms in 12 of 12 starts. */
-  return MAX(min, MIXER_LATENCY + 2 * GST_SECOND / 100);
+  /* Never less than the mixer itself needs (it sends a buffer out its
+   * latency after the buffer's end), whatever a sink answers; the file:
+   * output answered 180 ms (the mixer's 160 and the sink's 20). */
+  return MAX(min, MIXER_LATENCY + MIXER_BUFFER + 2 * GST_SECOND / 100);
 }
 
 /* The branch an element belongs to, if any. */
@@ -237,19 +257,22 @@ engine_alloc(const LoaLineConfig *line, const LoaConfig *config,
   return engine;
 }
 
-/* Builds the line's own part in engine->container: silence → mixer → caps →
- * volume. Returns the volume element (the part's output), or NULL with the
- * error set (the container keeps whatever was added; freeing it frees them). */
+/* Builds the line's own part in engine->container: mixer → caps → volume →
+ * meter. Returns the meter (the part's output), or NULL with the error set
+ * (the container keeps whatever was added; freeing it frees them). */
 GstElement *
 engine_build_line(LoaEngine *engine, GError **error)
 {
-  GstElement *silence = engine_make_element("audiotestsrc", "silence", engine->line_id, error);
-  GstElement *silence_caps = engine_make_element("capsfilter", NULL, engine->line_id, error);
-  engine->mixer = engine_make_element("audiomixer", "mixer", engine->line_id, error);
+  /* force-live is a construct property. */
+  engine->mixer = gst_element_factory_make_full("audiomixer", "name", "mixer", "force-live", TRUE,
+                                                NULL);
+  if (engine->mixer == NULL)
+    g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
+                _("line '%s': GStreamer element '%s' is missing"), engine->line_id, "audiomixer");
   GstElement *mixer_caps = engine_make_element("capsfilter", NULL, engine->line_id, error);
   GstElement *volume = engine_make_element("volume", "volume", engine->line_id, error);
   GstElement *meter = engine_make_element("level", "meter", engine->line_id, error);
-  GstElement *elements[] = { silence, silence_caps, engine->mixer, mixer_caps, volume, meter };
+  GstElement *elements[] = { engine->mixer, mixer_caps, volume, meter };
   gboolean missing = FALSE;
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
     missing |= elements[i] == NULL;
@@ -259,29 +282,28 @@ engine_build_line(LoaEngine *engine, GError **error)
     engine->mixer = NULL;
     return NULL;
   }
-  /* Silence is GAP buffers, which the mixer passes on without mixing (the
-   * cheapest idle line); the mixer output probe clears the GAP flag, because
-   * a sink fed gaps renders "just in time" and the first real samples after
-   * them come out late. 100 ms buffers: each buffer wakes two threads, and on
-   * these machines a wake-up costs more than the samples. What it adds to the
-   * latency (120 ms over 40 ms buffers) delays only a play-now. */
-  g_object_set(silence, "is-live", TRUE, "wave", 4 /* silence */,
-               "samplesperbuffer", engine->rate / 10, NULL);
-  g_object_set(silence_caps, "caps", engine->caps, NULL);
   g_object_set(mixer_caps, "caps", engine->caps, NULL);
   g_object_set(volume, "volume", engine->line_gain, NULL);
-  /* Not ignore-inactive-pads, though it saved a fifth of the CPU while
+  /* The mixer is the line's clock-driven source: force-live makes it produce
+   * a buffer every MIXER_BUFFER on the pipeline clock with no branch linked,
+   * GAP-flagged silence it does not mix (the cheapest idle line). A live
+   * silence source did the same at the cost of one more thread per line and
+   * two more wake-ups per buffer. The mixer output probe clears the GAP flag,
+   * because a sink fed gaps renders "just in time" and the first real
+   * samples after them come out late. 100 ms buffers: each buffer wakes the
+   * mixer and the sink, and on these machines a wake-up costs more than the
+   * samples; what it adds to the latency delays only a play-now.
+   * Not ignore-inactive-pads, though it saved a fifth of the CPU while
    * airing: the mixer then does not wait for a branch released just in time
    * (a DTMF code before its spot, under the sanitizers' slowness) and its
    * first samples are lost. */
-  g_object_set(engine->mixer, "latency", (guint64)MIXER_LATENCY, "output-buffer-duration",
-               (guint64)MIXER_BUFFER, NULL);
+  g_object_set(engine->mixer, "latency", (guint64)MIXER_LATENCY,
+               "output-buffer-duration", (guint64)MIXER_BUFFER, NULL);
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
     gst_bin_add(engine->container, elements[i]);
   /* The output's level for dead-air detection and `loa status`. */
   g_object_set(meter, "interval", (guint64)(100 * GST_MSECOND), "post-messages", TRUE, NULL);
-  if (!gst_element_link_many(silence, silence_caps, engine->mixer, mixer_caps, volume, meter,
-                             NULL)) {
+  if (!gst_element_link_many(engine->mixer, mixer_caps, volume, meter, NULL)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': cannot link the line pipeline"), engine->line_id);
     return NULL;
@@ -289,6 +311,8 @@ engine_build_line(LoaEngine *engine, GError **error)
   g_autoptr(GstPad) mixer_src = gst_element_get_static_pad(engine->mixer, "src");
   gst_pad_add_probe(mixer_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                     mixer_output_probe, engine, NULL);
+  gst_pad_add_probe(mixer_src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM | GST_PAD_PROBE_TYPE_PULL,
+                    mixer_latency_probe, NULL, NULL);
   engine->meter = meter;
   engine_meter_attach(engine, meter);
   return meter;

@@ -26,8 +26,8 @@ loa_realtime_free(LoaRealtime *rt)
   g_free(rt);
 }
 
-/* The elements whose threads render the output: a sink, the mixer, the
- * live silence source. A sink that is a bin (file:) counts by its parent. */
+/* The elements whose threads render the output: a sink and the mixer. A
+ * sink that is a bin (file:) counts by its parent. */
 static gboolean
 is_output_element(GstElement *element)
 {
@@ -37,7 +37,7 @@ is_output_element(GstElement *element)
   if (factory == NULL)
     return FALSE;
   const char *name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory));
-  return g_strcmp0(name, "audiomixer") == 0 || g_strcmp0(name, "audiotestsrc") == 0;
+  return g_strcmp0(name, "audiomixer") == 0;
 }
 
 /* Runs in the thread that posts the message: a streaming thread or the audio

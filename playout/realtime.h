@@ -1,8 +1,7 @@
 /* Real-time scheduling for the threads that keep a line's output flowing.
  *
  * The threads that render a pipeline's output — the sink's (ALSA ring
- * buffer, or the basesink's streaming thread), the mixer's and the live
- * silence source's — run SCHED_FIFO at a modest priority when the system
+ * buffer, or the basesink's streaming thread) and the mixer's — run SCHED_FIFO at a modest priority when the system
  * allows it (root, CAP_SYS_NICE or RLIMIT_RTPRIO: packaging/loa.service sets
  * LimitRTPRIO), so ordinary CPU load (a backup, a report, another program)
  * cannot delay the first sample of a spot. Decoders stay at normal priority:

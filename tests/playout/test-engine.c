@@ -1,8 +1,8 @@
 /* The engine alone, recording its line to a WAV file (the file: output).
  *
  * Most cases run on a GstTestClock that a driver thread advances SPEED times
- * faster than real time (loa_engine_use_clock()): the pipeline, its live
- * silence, the mixer's deadlines and the sink all wait on that clock, so the
+ * faster than real time (loa_engine_use_clock()): the pipeline, the mixer's
+ * deadlines (it makes the silence) and the sink all wait on that clock, so the
  * placement code is exactly the one that airs, and wall times are exact
  * (wall = clock + a fixed offset). Checked there: exact placement of mixed
  * formats and rates, abutting sequences, priorities (after the current spot,
