@@ -14,7 +14,7 @@
 /* GstAudioBaseSinkSlaveMethod: resample = 0. */
 #define SLAVE_METHOD_RESAMPLE 0
 #define ALSA_BUFFER (200 * GST_MSECOND)
-#define ALSA_PERIOD (50 * GST_MSECOND)
+#define ALSA_PERIOD (100 * GST_MSECOND)
 
 static GstElement *
 alsa_create_sink(const char *device, const char *line_id, GError **error)
@@ -36,16 +36,19 @@ alsa_create_sink(const char *device, const char *line_id, GError **error)
                 line_id);
     return NULL;
   }
-  /* ALSA periods of 50 ms in a 200 ms buffer, not alsasink's 10 ms. Each
+  /* ALSA periods of 100 ms in a 200 ms buffer, not alsasink's 10 ms. Each
    * period wakes two threads per line (the ring-buffer thread on the card's
    * poll, the streaming thread waiting for room in the ring); on these
    * machines the wake-ups cost more than the audio: 8 lines through the
    * virtual card took 9.2 % of a core with 10 ms periods, 4.9 % with 50
-   * (bench/load). Placement does not depend on the period: the card's
-   * clock reads its position at any instant (snd_pcm_delay), and the card
-   * clock's mend (card-clock.c) keeps the longer periods' torn readings out
-   * of the rate fit. The buffer, and with it the latency, stays 200 ms;
-   * three periods of it are slack for a late ring-buffer thread. */
+   * (bench/load), and 100 ms periods about 7 % more (4.12 to 3.84 %,
+   * medians of four 30 s runs). Placement does not depend on the
+   * period: the card's clock reads its position at any instant
+   * (snd_pcm_delay), and the card clock's mend (card-clock.c) keeps the
+   * longer periods' torn readings out of the rate fit. The buffer stays
+   * 200 ms: one period of it is slack for a late ring-buffer thread, which
+   * runs real-time by default (realtime.h); two CPU hogs caused no xrun
+   * (bench/timing). */
   g_object_set(sink, "device", device, "slave-method", SLAVE_METHOD_RESAMPLE, "buffer-time",
                (gint64)(ALSA_BUFFER / GST_USECOND), "latency-time",
                (gint64)(ALSA_PERIOD / GST_USECOND), NULL);

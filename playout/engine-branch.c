@@ -676,9 +676,9 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
   g_object_set(volume, "volume", branch->gain, NULL);
   /* Decoders give buffers of 20-96 ms (Opus 20, Vorbis 21, WAV 40, FLAC 96
    * at 48 kHz); each one the mixer takes wakes this branch's thread to send
-   * the next, which was most of what airing added to a line's CPU. Buffers
-   * as long as the mixer's cost one wake-up per mixer buffer. */
-  g_object_set(split, "output-buffer-duration", 1, (int)(GST_SECOND / MIXER_BUFFER), NULL);
+   * the next, which was most of what airing added to a line's CPU. Longer
+   * buffers cost fewer (see BRANCH_BUFFER for the limit). */
+  g_object_set(split, "output-buffer-duration", 1, (int)(GST_SECOND / BRANCH_BUFFER), NULL);
   gst_bin_add_many(GST_BIN(branch->bin), src, decode, branch->convert, volume, resample, filter,
                    split, NULL);
   if (!gst_element_link(src, decode) ||

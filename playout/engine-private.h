@@ -177,9 +177,26 @@ void branch_remove(Branch *branch);
 
 /* --- the line pipeline (engine.c), for engine-card.c --------------------- */
 
-/* The mixer's output buffers: fewer, longer buffers cost fewer wake-ups on an
- * idle line; placement stays sample exact within a buffer. */
+/* The mixer's output buffers: fewer, longer buffers cost fewer wake-ups on
+ * an idle line; placement stays sample exact within a buffer. Not 200 ms,
+ * though with the sink's 100 ms ALSA periods that took 8 lines through the
+ * virtual card from 4.12 to 3.27 % of a core (medians of four 30 s runs;
+ * bench/load): on a card 1000 ppm fast, with spot buffers shorter than the
+ * mixer's, a spot lost 36 frames to silence every 300-600 ms
+ * (playout.drift, every run; not with 200 ms spot buffers, nor with 50 ms
+ * periods). Not understood yet; a likely cause is that the mixer's thread
+ * is also the sink's and waits in it for room in the ring, so it can come
+ * back past its own deadline and mix without a spot's next buffer. */
 #define MIXER_BUFFER (100 * GST_MSECOND)
+
+/* A spot branch's buffers into the mixer (must divide a second). Each one
+ * the mixer takes wakes the branch's thread, so longer is cheaper, but what
+ * a spot has fed the mixer cannot be faded any more: a cut (an emergency)
+ * waits for it. The mixer queues about its latency of it plus a buffer or
+ * two: with 100 ms mixer buffers an emergency reached the air 612 ms after
+ * the command with 50 ms branch buffers and 712 ms with 100; with 200 ms
+ * mixer buffers, 811 ms with 100 and 1011 ms with 200 (bench/emergency). */
+#define BRANCH_BUFFER (100 * GST_MSECOND)
 
 /* An audio sink's input is cut into buffers of this length (must divide a
  * second), by audiobuffersplit in the streaming thread (no more wake-ups).
@@ -187,9 +204,9 @@ void branch_remove(Branch *branch);
  * buffer where the previous one ended but ends it at its own start, as the
  * card's clock maps it, plus its nominal length: each buffer is stretched
  * onto the previous one's rate, so all of it lands one buffer length times
- * the card's rate error early (card fast) or late (card slow). With
- * MIXER_BUFFER that was 100 ms x 1000 ppm = 4.8 frames at 48 kHz; 10 ms
- * pieces make it 0.5. */
+ * the card's rate error early (card fast) or late (card slow). With the
+ * mixer's 100 ms buffers that was 100 ms x 1000 ppm = 4.8 frames at 48 kHz;
+ * 10 ms pieces make it 0.5. */
 #define SINK_CHUNK (10 * GST_MSECOND)
 
 /* Adds sink (floating; taken in all cases) to bin and links upstream to it,

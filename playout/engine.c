@@ -290,9 +290,10 @@ engine_build_line(LoaEngine *engine, GError **error)
    * silence source did the same at the cost of one more thread per line and
    * two more wake-ups per buffer. The mixer output probe clears the GAP flag,
    * because a sink fed gaps renders "just in time" and the first real
-   * samples after them come out late. 100 ms buffers: each buffer wakes the
-   * mixer and the sink, and on these machines a wake-up costs more than the
-   * samples; what it adds to the latency delays only a play-now.
+   * samples after them come out late. Long buffers (MIXER_BUFFER): each
+   * buffer wakes the mixer and the sink, and on these machines a wake-up
+   * costs more than the samples; what it adds to the latency delays only a
+   * play-now.
    * Not ignore-inactive-pads, though it saved a fifth of the CPU while
    * airing: the mixer then does not wait for a branch released just in time
    * (a DTMF code before its spot, under the sanitizers' slowness) and its

@@ -411,10 +411,9 @@ test_cut_in(void)
   gint64 now = rig_now(&rig);
   gint64 free_at = loa_engine_cut(rig.engine, 0, "emergency test");
   /* What is mixed already plays out: the pipeline's latency, the mixer's
-   * 100 ms output buffer, the fade, and the branch's lead. The latency of
-   * the test's file: output is 80 ms or 201 ms, depending on whether the
-   * live source had negotiated when the engine asked (see the note in
-   * engine_needed_latency()), so the bound is taken from it. */
+   * output buffer, the fade, and the branch's lead. The latency is what
+   * the pipeline answered (engine_needed_latency()), so the bound is taken
+   * from it. */
   gint64 latency = loa_engine_latency_ns(rig.engine);
   g_test_message("the cut frees the line %.1f ms from its call (latency %.0f ms)",
                  (double)(free_at - now) / MS, (double)latency / MS);
