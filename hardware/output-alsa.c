@@ -41,11 +41,12 @@ alsa_create_sink(const char *device, const char *line_id, GError **error)
    * poll, the streaming thread waiting for room in the ring); on these
    * machines the wake-ups cost more than the audio: 8 lines through the
    * virtual card took 9.2 % of a core with 10 ms periods, 4.9 % with 50
-   * (bench/load), and 100 ms periods about 7 % more (4.12 to 3.84 %,
-   * medians of four 30 s runs). Placement does not depend on the
-   * period: the card's clock reads its position at any instant
-   * (snd_pcm_delay), and the card clock's mend (card-clock.c) keeps the
-   * longer periods' torn readings out of the rate fit. The buffer stays
+   * (bench/load), and 100 ms periods 3.95 against 4.12 % (medians of four
+   * 30 s runs; within these machines' noise, but half the wake-ups).
+   * Placement does not depend on the period: the card's clock reads its
+   * position at any instant (snd_pcm_delay), and the card clock's mend
+   * (card-clock.c) keeps the longer periods' torn readings out of the rate
+   * fit. The buffer stays
    * 200 ms: one period of it is slack for a late ring-buffer thread, which
    * runs real-time by default (realtime.h); two CPU hogs caused no xrun
    * (bench/timing). */
