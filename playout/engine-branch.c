@@ -1,5 +1,5 @@
 /* One spot branch's life on a line's pipeline: built (filesrc ! decodebin !
- * convert ! volume ! resample ! caps) and held at its first buffer, released
+ * convert ! volume ! resample ! caps ! split) and held at its first buffer, released
  * onto the timeline, trimmed to its cues, faded when cut, measured at the
  * mixer's input, and finished exactly once (see engine.h for the threading
  * contract, engine-private.h for the shared state). */

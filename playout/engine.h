@@ -1,9 +1,9 @@
 /* The engine of one line: one long-lived GStreamer pipeline whose output never
  * stops, and the spots placed on it at exact wall-clock times.
  *
- *   spot branch (filesrc ! decodebin ! convert ! resample) ─┬─ audiomixer (force-live)
- *   spot branch ...                                          ┘   ! caps ! volume ! level
- *                                                                ! convert ! resample ! sink
+ *   spot branch (filesrc ! decodebin ! convert ! resample ! split) ─┬─ audiomixer (force-live)
+ *   spot branch ...                                                  ┘   ! caps ! volume ! level
+ *                                                                        ! convert ! resample ! sink
  *
  * The pipeline clock is the monotonic system clock; wall-clock times are
  * converted to running time when a spot is placed (loa-time.h), so a wall
