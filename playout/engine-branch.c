@@ -1,8 +1,8 @@
 /* One spot branch's life on a line's pipeline: built (filesrc ! decodebin !
- * convert ! volume ! resample ! caps ! split) and held at its first buffer, released
- * onto the timeline, trimmed to its cues, faded when cut, measured at the
- * mixer's input, and finished exactly once (see engine.h for the threading
- * contract, engine-private.h for the shared state). */
+ * convert ! volume ! resample ! caps ! split) and held at its first
+ * buffer, released onto the timeline, trimmed to its cues, faded when cut,
+ * measured at the mixer's input, and finished exactly once (see engine.h
+ * for the threading contract, engine-private.h for the shared state). */
 #define G_LOG_DOMAIN "loa-engine"
 
 #include "engine-private.h"
