@@ -648,15 +648,20 @@ branch_new(LoaEngine *engine, const LoaEngineItem *item, GError **error)
   g_autofree char *name = g_strdup_printf("spot-%u", branch->serial);
   branch->bin = gst_bin_new(name);
   gst_object_ref_sink(branch->bin);
+  /* From gst-plugins-bad, not -base: said by name. */
+  GstElement *split = engine_make_element("audiobuffersplit", NULL, engine->line_id, error);
+  if (split == NULL) {
+    branch_unref(branch);
+    return NULL;
+  }
   GstElement *src = gst_element_factory_make("filesrc", NULL);
   GstElement *decode = gst_element_factory_make("decodebin", NULL);
   branch->convert = gst_element_factory_make("audioconvert", NULL);
   GstElement *volume = gst_element_factory_make("volume", NULL);
   GstElement *resample = gst_element_factory_make("audioresample", NULL);
   GstElement *filter = gst_element_factory_make("capsfilter", NULL);
-  GstElement *split = gst_element_factory_make("audiobuffersplit", NULL);
   if (src == NULL || decode == NULL || branch->convert == NULL || volume == NULL ||
-      resample == NULL || filter == NULL || split == NULL) {
+      resample == NULL || filter == NULL) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': GStreamer decoding elements are missing "
                   "(install gstreamer1.0-plugins-base)"),
