@@ -35,6 +35,7 @@ typedef struct {
 	pthread_mutex_t lock;
 	char *path, *stamp_path;
 	char *fail_path;            /* while this file exists the card is "unplugged" (-ENODEV) */
+	int disconnected;           /* this handle saw the card unplugged: dead for good */
 	double ppm;
 	long double speed;          /* 1 + ppm * 1e-6 */
 	int tfd;                    /* timerfd, the poll descriptor */
@@ -290,12 +291,25 @@ static int lv_stop(snd_pcm_ioplug_t *io)
 	return 0;
 }
 
-/* Fault injection: the card is gone while its fail_file exists. Writes and
- * prepare fail with ENODEV, as a USB card's do once unplugged (the pointer
- * keeps running: an error there would be taken for an underrun). */
+/* Fault injection: the card is gone while its fail_file exists. */
 static int unplugged(const loavcard_t *lv)
 {
 	return lv->fail_path && access(lv->fail_path, F_OK) == 0;
+}
+
+/* Once it has seen its card unplugged, a handle is DISCONNECTED, as the
+ * kernel marks a USB card's: alsa-lib then fails every write, wait and
+ * prepare on it with ENODEV, also after the card is back (the application
+ * must open it again). Without the state, an underrun left the handle in
+ * XRUN and gstalsasink's recovery retried prepare until the card returned,
+ * holding up the pipeline's stop that long. */
+static int gone(loavcard_t *lv) /* lv->lock held */
+{
+	if (!lv->disconnected && !unplugged(lv))
+		return 0;
+	lv->disconnected = 1;
+	snd_pcm_ioplug_set_state(&lv->io, SND_PCM_STATE_DISCONNECTED);
+	return 1;
 }
 
 static snd_pcm_sframes_t lv_pointer(snd_pcm_ioplug_t *io)
@@ -305,7 +319,14 @@ static snd_pcm_sframes_t lv_pointer(snd_pcm_ioplug_t *io)
 	int64_t now;
 	uint64_t hw;
 
+	/* The position of a gone card stays put, without an error: alsa-lib
+	 * takes any error from here for an underrun (XRUN). */
 	pthread_mutex_lock(&lv->lock);
+	if (gone(lv)) {
+		ret = (snd_pcm_sframes_t)(lv->hw % lv->boundary);
+		pthread_mutex_unlock(&lv->lock);
+		return ret;
+	}
 	if (lv->in_xrun) {
 		pthread_mutex_unlock(&lv->lock);
 		return -EPIPE;
@@ -351,9 +372,11 @@ static snd_pcm_sframes_t lv_transfer(snd_pcm_ioplug_t *io, const snd_pcm_channel
 	loavcard_t *lv = io->private_data;
 	unsigned int sbytes;
 
-	if (unplugged(lv))
-		return -ENODEV;
 	pthread_mutex_lock(&lv->lock);
+	if (gone(lv)) {
+		pthread_mutex_unlock(&lv->lock);
+		return -ENODEV;
+	}
 	if (!lv->ring) {
 		pthread_mutex_unlock(&lv->lock);
 		return -EBADFD;
@@ -381,9 +404,11 @@ static int lv_prepare(snd_pcm_ioplug_t *io)
 	loavcard_t *lv = io->private_data;
 	int64_t now;
 
-	if (unplugged(lv))
-		return -ENODEV;
 	pthread_mutex_lock(&lv->lock);
+	if (gone(lv)) {
+		pthread_mutex_unlock(&lv->lock);
+		return -ENODEV;
+	}
 	now = clock_ns(CLOCK_MONOTONIC);
 	if (lv->running)
 		halt(lv, now);
@@ -504,10 +529,21 @@ static int lv_poll_revents(snd_pcm_ioplug_t *io, struct pollfd *pfd, unsigned in
 	loavcard_t *lv = io->private_data;
 	snd_pcm_sframes_t avail;
 	uint64_t expirations;
+	int disconnected;
 
 	if (nfds >= 1 && (pfd[0].revents & POLLIN)) {
 		if (read(lv->tfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
 			return -errno;
+	}
+	/* A gone card's poll says POLLERR, as the kernel's does: alsa-lib's
+	 * wait then returns the state's ENODEV instead of waiting for room
+	 * that never comes. */
+	pthread_mutex_lock(&lv->lock);
+	disconnected = gone(lv);
+	pthread_mutex_unlock(&lv->lock);
+	if (disconnected) {
+		*revents = POLLOUT | POLLERR;
+		return 0;
 	}
 	avail = snd_pcm_avail_update(io->pcm);
 	if (avail < 0)
