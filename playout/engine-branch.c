@@ -176,12 +176,17 @@ hold_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   }
   GstClockTime target = branch->target_rt;
   GstClockTime position = engine->mixer_position;
-  if (GST_CLOCK_TIME_IS_VALID(position) && target < position) {
+  /* A successor the mixer already waits for (linked when its predecessor
+   * was released) is only moved if it is behind the mixer; a branch linked
+   * only now, past what the mixer may be mixing already. */
+  GstClockTime earliest = branch->mixer_pad != NULL ? position : position + RELEASE_AHEAD;
+  if (GST_CLOCK_TIME_IS_VALID(position) && target < earliest) {
+    if (branch->mixer_pad != NULL)
+      earliest += RELEASE_MARGIN;
     if (!branch->asap)
-      g_message(_("line '%s': %s was ready %.1f ms after its time; it starts late"),
-              engine->line_id, branch->path,
-              (double)(GstClockTimeDiff)(position - target) / GST_MSECOND);
-    target = position + RELEASE_MARGIN;
+      g_message(_("line '%s': %s was ready too close to its time; it starts %.1f ms late"),
+                engine->line_id, branch->path, (double)(earliest - target) / GST_MSECOND);
+    target = earliest;
     branch->target_rt = target;
   }
   g_debug("line '%s': %s released at %.3f ms (mixer at %.3f ms)", engine->line_id, branch->path,

@@ -12,8 +12,16 @@
 
 #include <gst/gst.h>
 
-/* A spot released behind the mixer's output position would be clipped; it is
- * moved to that position + RELEASE_MARGIN instead (and its start says so). */
+/* How far past its output position (the end of the last buffer it sent) the
+ * mixer may already be mixing. Its thread is also the sink's: it waits in the
+ * sink for room in the ring, and when it comes back its deadline has passed,
+ * so it mixes the next buffer at once with what its inputs hold. A spot
+ * linked to the mixer when it is released, to start before position +
+ * RELEASE_AHEAD, could lose its head (the DTMF code of playout.dtmf, under
+ * the sanitizers, lost its first tone); it is moved there instead, and its
+ * start says so. A successor linked in advance, which the mixer waits for,
+ * is moved only if it is behind the position, to RELEASE_MARGIN past it. */
+#define RELEASE_AHEAD MIXER_BUFFER
 #define RELEASE_MARGIN (20 * GST_MSECOND)
 
 typedef enum {

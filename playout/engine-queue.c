@@ -162,7 +162,7 @@ loa_engine_cancel_pending(LoaEngine *engine)
     if (branch->cancelled || branch->state == BRANCH_FINISHED || branch->state == BRANCH_ENDED)
       continue;
     gboolean mixed = branch->have_first && GST_CLOCK_TIME_IS_VALID(position) &&
-                     branch->first_rt < position + RELEASE_MARGIN;
+                     branch->first_rt < position + RELEASE_AHEAD;
     if (!mixed) {
       branch->state = BRANCH_FINISHED; /* no note will reach it */
       g_ptr_array_add(victims, branch);
