@@ -1,6 +1,6 @@
-/* A line's level, from its meter (a level element) to the engine's level
- * callback, and the bus sync handler it shares with real-time scheduling
- * (see engine-private.h). */
+/* A line's level, from the probe that measures its output to the engine's
+ * level callback, and the bus sync handler of real-time scheduling (see
+ * engine-private.h). */
 #define G_LOG_DOMAIN "loa-engine"
 
 #include "engine-private.h"
@@ -16,38 +16,50 @@ typedef struct {
   double loudest;             /* RMS of the loudest channel, dBFS */
 } LevelBlock;
 
-G_DEFINE_QUARK(loa-engine-meter, meter_engine)
-
-/* A meter's level message is kept in its engine's batch and dropped from the
- * bus (the posting thread); a sync handler that drops a message owns it and
- * unrefs it. The meter carries its engine as qdata; an engine outlives its
- * meter's streaming (halt and card_detach_line stop it first). */
-static GstBusSyncReply
-collect_level(GstMessage *message)
+/* RMS of the loudest channel of interleaved S16 samples, in dBFS (-inf for
+ * digital silence). Integer sums of squares: a 100 ms block of one channel
+ * stays far below 2^63. */
+static double
+loudest_rms_dbfs(const gint16 *samples, gsize frames, int channels)
 {
-  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT || GST_MESSAGE_SRC(message) == NULL)
-    return GST_BUS_PASS;
-  LoaEngine *engine = g_object_get_qdata(G_OBJECT(GST_MESSAGE_SRC(message)), meter_engine_quark());
-  const GstStructure *s = gst_message_get_structure(message);
-  if (engine == NULL || !gst_structure_has_name(s, "level"))
-    return GST_BUS_PASS;
-  LevelBlock block = { 0, 0, -INFINITY };
-  const GValue *rms = gst_structure_get_value(s, "rms");
-  if (!gst_structure_get_clock_time(s, "running-time", &block.running_time) ||
-      !gst_structure_get_clock_time(s, "duration", &block.duration) || rms == NULL) {
-    gst_message_unref(message);
-    return GST_BUS_DROP;
+  guint64 loudest = 0;
+  for (int c = 0; c < channels; c++) {
+    guint64 sum = 0;
+    for (gsize i = (gsize)c; i < frames * (gsize)channels; i += (gsize)channels)
+      sum += (guint64)((gint64)samples[i] * samples[i]);
+    loudest = MAX(loudest, sum);
   }
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS /* GValueArray is what level posts */
-  GValueArray *values = g_value_get_boxed(rms);
-  for (guint i = 0; values != NULL && i < values->n_values; i++)
-    block.loudest = MAX(block.loudest, g_value_get_double(g_value_array_get_nth(values, i)));
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (loudest == 0)
+    return -INFINITY;
+  return 10.0 * log10((double)loudest / ((double)frames * 32768.0 * 32768.0));
+}
+
+/* Measures each buffer leaving the line's part as one block (the mixer's
+ * buffers, MIXER_BUFFER long) and keeps it in the engine's batch. It replaced
+ * the level element, which worked in doubles and posted a message per block:
+ * 3.6 % of the CPU of 8 lines airing (perf). Runs in the mixer's thread. */
+static GstPadProbeReturn
+meter_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  (void)pad;
+  LoaEngine *engine = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!GST_BUFFER_PTS_IS_VALID(buffer))
+    return GST_PAD_PROBE_OK;
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  gsize frames = map.size / (2 * (gsize)engine->channels);
+  LevelBlock block = { 0, gst_util_uint64_scale_int(frames, GST_SECOND, engine->rate),
+                       loudest_rms_dbfs((const gint16 *)map.data, frames, engine->channels) };
+  gst_buffer_unmap(buffer, &map);
   g_mutex_lock(&engine->lock);
-  g_array_append_val(engine->levels, block);
+  block.running_time = gst_segment_to_running_time(&engine->mixer_segment, GST_FORMAT_TIME,
+                                                   GST_BUFFER_PTS(buffer));
+  if (GST_CLOCK_TIME_IS_VALID(block.running_time))
+    g_array_append_val(engine->levels, block);
   g_mutex_unlock(&engine->lock);
-  gst_message_unref(message);
-  return GST_BUS_DROP;
+  return GST_PAD_PROBE_OK;
 }
 
 /* The bus sync handler of a line's or a card's pipeline; user_data is its
@@ -58,7 +70,7 @@ on_sync_message(GstBus *bus, GstMessage *message, gpointer user_data)
   (void)bus;
   if (user_data != NULL)
     loa_realtime_on_message(user_data, message);
-  return collect_level(message);
+  return GST_BUS_PASS;
 }
 
 void
@@ -76,9 +88,10 @@ engine_levels_new(void)
 }
 
 void
-engine_meter_attach(LoaEngine *engine, GstElement *meter)
+engine_meter_attach(LoaEngine *engine, GstElement *element)
 {
-  g_object_set_qdata(G_OBJECT(meter), meter_engine_quark(), engine);
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(element, "src");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, meter_probe, engine, NULL);
 }
 
 void

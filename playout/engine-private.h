@@ -104,7 +104,6 @@ struct LoaEngine {
   char *line_id;
   LoaEngineCard *card;        /* the shared card, NULL when the line has its own output */
   double line_gain;           /* the line's level in the pipeline (volume element), linear */
-  GstElement *meter;          /* the line's level element (owned by the container) */
   GstBin *container;          /* holds the line's elements and its branches: the pipeline,
                                * or the line's bin inside the card's pipeline */
   int rate;
@@ -237,7 +236,7 @@ GstElement *engine_make_element(const char *factory, const char *name, const cha
 LoaEngine *engine_alloc(const LoaLineConfig *line, const LoaConfig *config,
                         const LoaEngineCallbacks *callbacks, gpointer user_data);
 
-/* Builds the line's own part (silence, mixer, gain, meter) in
+/* Builds the line's own part (mixer, gain, metered output) in
  * engine->container; returns its output element, or NULL with the error set
  * (what was added stays in the container, which frees it). */
 GstElement *engine_build_line(LoaEngine *engine, GError **error);
@@ -275,13 +274,14 @@ void card_detach_line(LoaEngine *engine);
 /* An empty batch, for engine->levels. */
 GArray *engine_levels_new(void);
 
-/* Makes meter (a level element in engine's part of a pipeline) report to
- * engine; the engine must outlive the meter's streaming. */
-void engine_meter_attach(LoaEngine *engine, GstElement *meter);
+/* Measures what leaves element (the end of engine's part of a pipeline,
+ * S16 in the line's format) into engine->levels, a block per buffer; the
+ * engine must outlive the element's streaming. */
+void engine_meter_attach(LoaEngine *engine, GstElement *element);
 
-/* Installs the sync handler of pipeline's bus: it collects the attached
- * meters' blocks and, unless realtime_priority is 0, raises the output
- * threads (realtime.h; label names the pipeline). Once per pipeline. */
+/* Installs the sync handler of pipeline's bus: unless realtime_priority is
+ * 0, it raises the output threads (realtime.h; label names the pipeline).
+ * Once per pipeline. */
 void engine_watch_bus(GstElement *pipeline, int realtime_priority, const char *label);
 
 /* Hands the pending blocks to the level callback (main thread); whoever

@@ -257,9 +257,10 @@ engine_alloc(const LoaLineConfig *line, const LoaConfig *config,
   return engine;
 }
 
-/* Builds the line's own part in engine->container: mixer → caps → volume →
- * meter. Returns the meter (the part's output), or NULL with the error set
- * (the container keeps whatever was added; freeing it frees them). */
+/* Builds the line's own part in engine->container: mixer → caps → volume,
+ * metered at volume's output. Returns volume (the part's output), or NULL
+ * with the error set (the container keeps whatever was added; freeing it
+ * frees them). */
 GstElement *
 engine_build_line(LoaEngine *engine, GError **error)
 {
@@ -271,8 +272,7 @@ engine_build_line(LoaEngine *engine, GError **error)
                 _("line '%s': GStreamer element '%s' is missing"), engine->line_id, "audiomixer");
   GstElement *mixer_caps = engine_make_element("capsfilter", NULL, engine->line_id, error);
   GstElement *volume = engine_make_element("volume", "volume", engine->line_id, error);
-  GstElement *meter = engine_make_element("level", "meter", engine->line_id, error);
-  GstElement *elements[] = { engine->mixer, mixer_caps, volume, meter };
+  GstElement *elements[] = { engine->mixer, mixer_caps, volume };
   gboolean missing = FALSE;
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
     missing |= elements[i] == NULL;
@@ -302,9 +302,7 @@ engine_build_line(LoaEngine *engine, GError **error)
                "output-buffer-duration", (guint64)MIXER_BUFFER, NULL);
   for (size_t i = 0; i < G_N_ELEMENTS(elements); i++)
     gst_bin_add(engine->container, elements[i]);
-  /* The output's level for dead-air detection and `loa status`. */
-  g_object_set(meter, "interval", (guint64)(100 * GST_MSECOND), "post-messages", TRUE, NULL);
-  if (!gst_element_link_many(engine->mixer, mixer_caps, volume, meter, NULL)) {
+  if (!gst_element_link_many(engine->mixer, mixer_caps, volume, NULL)) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': cannot link the line pipeline"), engine->line_id);
     return NULL;
@@ -314,9 +312,9 @@ engine_build_line(LoaEngine *engine, GError **error)
                     mixer_output_probe, engine, NULL);
   gst_pad_add_probe(mixer_src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM | GST_PAD_PROBE_TYPE_PULL,
                     mixer_latency_probe, NULL, NULL);
-  engine->meter = meter;
-  engine_meter_attach(engine, meter);
-  return meter;
+  /* The output's level for dead-air detection and `loa status`. */
+  engine_meter_attach(engine, volume);
+  return volume;
 }
 
 gboolean
