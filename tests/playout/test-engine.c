@@ -836,9 +836,9 @@ on_level_finished(gpointer item_data, const LoaEngineOutcome *outcome, gpointer 
 }
 
 /* The line's level reaches the callback, in batches, with real-time output
- * threads off and on (they share the bus's sync handler with the meter):
- * silence before the spot, the spot's RMS while it airs, and every block of
- * the spot before its `finished`. */
+ * threads off and on (the meter runs in the mixer's thread): silence before
+ * the spot, the spot's RMS while it airs, and every block of the spot before
+ * its `finished`. */
 static void
 check_level(int realtime_priority)
 {
