@@ -47,8 +47,10 @@ alsa_create_sink(const char *device, const char *line_id, GError **error)
    * position at any instant (snd_pcm_delay), and the card clock's mend
    * (card-clock.c) keeps the longer periods' torn readings out of the rate
    * fit. The buffer stays 200 ms: one period of it is slack for a late
-   * ring-buffer thread, which runs real-time by default (realtime.h); two
-   * CPU hogs caused no xrun (bench/timing). */
+   * ring-buffer thread, which runs real-time by default (realtime.h). Two
+   * CPU hogs caused no xrun in bench/timing when this was chosen; since the
+   * meter moved into a probe, 5 of 26 one-minute runs had one to three
+   * (bench/README.md), cause not found. */
   g_object_set(sink, "device", device, "slave-method", SLAVE_METHOD_RESAMPLE, "buffer-time",
                (gint64)(ALSA_BUFFER / GST_USECOND), "latency-time",
                (gint64)(ALSA_PERIOD / GST_USECOND), NULL);
