@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vcard-writer.h"
+
 #define WAV_HEADER_BYTES 44
 #define NS_PER_S 1000000000LL
 
@@ -40,6 +42,7 @@ typedef struct {
 	long double speed;          /* 1 + ppm * 1e-6 */
 	int tfd;                    /* timerfd, the poll descriptor */
 	int fd;                     /* WAV file */
+	vcard_writer_t *writer;     /* does all file work on fd and the stamp */
 	int created;                /* we created the file at open */
 	int header_valid;           /* hw_params wrote a header */
 	/* current setup */
@@ -61,6 +64,12 @@ typedef struct {
 	uint64_t data_frames, frames_total;
 	unsigned int xruns, starts, write_errors;
 	int64_t last_sync_ns;
+	/* Diagnostics of the emulated card's own stalls: the longest file work
+	 * (queueing it for the writer) in one pointer call, and per underrun
+	 * how long that call's file work took and how long since the last
+	 * write. */
+	int64_t io_max_ns, last_transfer_ns;
+	char xrun_log[512];
 } loavcard_t;
 
 static int64_t clock_ns(clockid_t id)
@@ -119,7 +128,7 @@ static void wav_write_header(loavcard_t *lv)
 	put_le16(h + 34, 8 * lv->frame_bytes / lv->channels);
 	memcpy(h + 36, "data", 4);
 	put_le32(h + 40, data32);
-	if (pwrite(lv->fd, h, sizeof h, 0) != (ssize_t)sizeof h)
+	if (vcard_writer_pwrite(lv->writer, lv->fd, lv->path, h, sizeof h, 0) < 0)
 		lv->write_errors++;
 }
 
@@ -129,31 +138,30 @@ static long long round_nonneg(long double x)
 	return (long long)(x + 0.5L);
 }
 
+/* The stamp: the recording's timeline and counters, for the analyzers.
+ * disk_max_us is the writer's longest job: the stall the card was spared. */
 static void write_stamp(loavcard_t *lv)
 {
-	size_t n = strlen(lv->stamp_path) + 5;
-	char *tmp = malloc(n);
-	FILE *f;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
 
-	if (!tmp)
-		return;
-	snprintf(tmp, n, "%s.tmp", lv->stamp_path);
-	f = fopen(tmp, "w");
 	if (!f) {
-		SNDERR("loavcard: cannot write stamp file '%s': %s", tmp, strerror(errno));
-		free(tmp);
+		lv->write_errors++;
 		return;
 	}
 	fprintf(f, "t0_realtime_ns=%lld\nt0_monotonic_ns=%lld\nrate=%u\nchannels=%u\n"
 		"format=%s\nppm=%g\nxruns=%u\nframes=%llu\ndata_frames=%llu\nstarts=%u\n"
-		"write_errors=%u\nfile=%s\n",
+		"write_errors=%u\nio_max_us=%lld\ndisk_max_us=%lld\nxrun_log=%s\nfile=%s\n",
 		(long long)lv->t0_real_ns, (long long)lv->t0_mono_ns, lv->rate, lv->channels,
 		snd_pcm_format_name(lv->format), lv->ppm, lv->xruns,
 		(unsigned long long)lv->frames_total, (unsigned long long)lv->data_frames,
-		lv->starts, lv->write_errors, lv->path);
-	if (fclose(f) == 0)
-		rename(tmp, lv->stamp_path);
-	free(tmp);
+		lv->starts, lv->write_errors + vcard_writer_errors(lv->writer),
+		(long long)(lv->io_max_ns / 1000),
+		(long long)(vcard_writer_longest_ns(lv->writer) / 1000), lv->xrun_log, lv->path);
+	if (fclose(f) != 0 || vcard_writer_replace(lv->writer, lv->stamp_path, text) < 0)
+		lv->write_errors++;
+	free(text);
 }
 
 /* Frames played since the start of this run (not clamped to written). */
@@ -176,10 +184,9 @@ static void write_frames(loavcard_t *lv, size_t pos, uint64_t n, long long idx)
 
 	if (idx < 0)
 		return;
-	if (pwrite(lv->fd, lv->ring + pos * lv->frame_bytes, bytes, off) != (ssize_t)bytes) {
-		if (lv->write_errors++ == 0)
-			SNDERR("loavcard: write to '%s' failed: %s", lv->path, strerror(errno));
-	}
+	if (vcard_writer_pwrite(lv->writer, lv->fd, lv->path, lv->ring + pos * lv->frame_bytes,
+				bytes, off) < 0 && lv->write_errors++ == 0)
+		SNDERR("loavcard: no memory to record into '%s'", lv->path);
 	if ((uint64_t)idx + n > lv->data_frames)
 		lv->data_frames = (uint64_t)idx + n;
 }
@@ -338,10 +345,14 @@ static snd_pcm_sframes_t lv_pointer(snd_pcm_ioplug_t *io)
 	 * (more with longer periods: more frames per write) after the
 	 * position's instant, and spots came out that much early. What played
 	 * since is written at the next call. */
+	int64_t io_ns = 0;
 	if (lv->running && !lv->paused) {
 		now = clock_ns(CLOCK_MONOTONIC);
 		flush_to(lv, hw_now(lv, now));
 		sync_files(lv, now, 0);
+		io_ns = clock_ns(CLOCK_MONOTONIC) - now;
+		if (io_ns > lv->io_max_ns)
+			lv->io_max_ns = io_ns;
 	}
 	now = clock_ns(CLOCK_MONOTONIC);
 	hw = hw_now(lv, now);
@@ -352,6 +363,11 @@ static snd_pcm_sframes_t lv_pointer(snd_pcm_ioplug_t *io)
 			lv->hw = lv->written;
 			lv->in_xrun = 1;
 			lv->xruns++;
+			size_t used = strlen(lv->xrun_log);
+			snprintf(lv->xrun_log + used, sizeof lv->xrun_log - used,
+				 "%s%.3fs/io%.1fms/since-write%.1fms", used ? "," : "",
+				 (now - lv->t0_mono_ns) / 1e9, io_ns / 1e6,
+				 (now - lv->last_transfer_ns) / 1e6);
 			sync_files(lv, now, 1);
 			pthread_mutex_unlock(&lv->lock);
 			return -EPIPE;
@@ -395,6 +411,7 @@ static snd_pcm_sframes_t lv_transfer(snd_pcm_ioplug_t *io, const snd_pcm_channel
 	}
 	lv->written += size;
 	lv->frames_total += size;
+	lv->last_transfer_ns = clock_ns(CLOCK_MONOTONIC);
 	pthread_mutex_unlock(&lv->lock);
 	return (snd_pcm_sframes_t)size;
 }
@@ -480,7 +497,9 @@ static int lv_hw_params(snd_pcm_ioplug_t *io, snd_pcm_hw_params_t *params)
 	while (lv->boundary * 2 <= LONG_MAX - io->buffer_size)
 		lv->boundary *= 2;
 	if (!same) {
-		/* new file (or the format changed): start a new timeline */
+		/* new file (or the format changed): start a new timeline, after
+		 * the writes queued for the old one */
+		vcard_writer_drain(lv->writer);
 		if (ftruncate(lv->fd, 0) < 0) {
 			SNDERR("loavcard: cannot truncate '%s' (parameter 'file'): %s",
 			       lv->path, strerror(errno));
@@ -490,6 +509,8 @@ static int lv_hw_params(snd_pcm_ioplug_t *io, snd_pcm_hw_params_t *params)
 		lv->have_t0 = 0;
 		lv->data_frames = lv->frames_total = 0;
 		lv->xruns = lv->starts = 0;
+		lv->io_max_ns = 0;
+		lv->xrun_log[0] = 0;
 		lv->header_valid = 1;
 		wav_write_header(lv);
 	}
@@ -573,9 +594,10 @@ static int lv_close(snd_pcm_ioplug_t *io)
 	if (lv->header_valid) {
 		wav_write_header(lv);
 		write_stamp(lv);
-	} else if (lv->created) {
-		unlink(lv->path); /* opened (e.g. probed) but never configured */
 	}
+	vcard_writer_free(lv->writer); /* after its last jobs */
+	if (!lv->header_valid && lv->created)
+		unlink(lv->path); /* opened (e.g. probed) but never configured */
 	if (lv->fd >= 0)
 		close(lv->fd);
 	if (lv->tfd >= 0)
@@ -723,6 +745,12 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loavcard)
 		SNDERR("loavcard: timerfd_create failed: %s", strerror(errno));
 		goto fail;
 	}
+	lv->writer = vcard_writer_new();
+	if (!lv->writer) {
+		err = -errno;
+		SNDERR("loavcard: cannot start its writer thread: %s", strerror(errno));
+		goto fail;
+	}
 
 	lv->io.version = SND_PCM_IOPLUG_VERSION;
 	lv->io.name = "Loa virtual card (loavcard)";
@@ -745,6 +773,7 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loavcard)
 	return 0;
 
 fail:
+	vcard_writer_free(lv->writer);
 	if (lv->created)
 		unlink(file);
 	if (lv->fd >= 0)
