@@ -48,9 +48,9 @@ alsa_create_sink(const char *device, const char *line_id, GError **error)
    * (card-clock.c) keeps the longer periods' torn readings out of the rate
    * fit. The buffer stays 200 ms: one period of it is slack for a late
    * ring-buffer thread, which runs real-time by default (realtime.h). Two
-   * CPU hogs caused no xrun in bench/timing when this was chosen; since the
-   * meter moved into a probe, 5 of 26 one-minute runs had one to three
-   * (bench/README.md), cause not found. */
+   * CPU hogs caused no xrun in bench/timing. (The xruns it saw on
+   * 2026-11-30 were the virtual card's: its own disk writes stalled it up
+   * to 338 ms; tests/vcard/README.md.) */
   g_object_set(sink, "device", device, "slave-method", SLAVE_METHOD_RESAMPLE, "buffer-time",
                (gint64)(ALSA_BUFFER / GST_USECOND), "latency-time",
                (gint64)(ALSA_PERIOD / GST_USECOND), NULL);

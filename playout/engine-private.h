@@ -228,7 +228,8 @@ gboolean engine_add_sink(GstBin *bin, GstElement *upstream, GstElement *sink, co
  * a line's mixer needs; 0 if it cannot answer. live: whether it is live. */
 GstClockTime engine_needed_latency(GstElement *pipeline, gboolean *live);
 
-/* A new element of factory, or NULL with the error set (naming line_id). */
+/* A new element of factory, or NULL with the error set (naming line_id)
+ * unless it is set already: of several missing elements, the first is named. */
 GstElement *engine_make_element(const char *factory, const char *name, const char *line_id,
                                 GError **error);
 

@@ -208,7 +208,7 @@ GstElement *
 engine_make_element(const char *factory, const char *name, const char *line_id, GError **error)
 {
   GstElement *element = gst_element_factory_make(factory, name);
-  if (element == NULL)
+  if (element == NULL && (error == NULL || *error == NULL))
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': GStreamer element '%s' is missing"), line_id, factory);
   return element;
@@ -267,9 +267,11 @@ engine_build_line(LoaEngine *engine, GError **error)
   /* force-live is a construct property. */
   engine->mixer = gst_element_factory_make_full("audiomixer", "name", "mixer", "force-live", TRUE,
                                                 NULL);
-  if (engine->mixer == NULL)
+  if (engine->mixer == NULL) {
     g_set_error(error, LOA_ENGINE_ERROR, LOA_ENGINE_ERROR_SETUP,
                 _("line '%s': GStreamer element '%s' is missing"), engine->line_id, "audiomixer");
+    return NULL;
+  }
   GstElement *mixer_caps = engine_make_element("capsfilter", NULL, engine->line_id, error);
   GstElement *volume = engine_make_element("volume", "volume", engine->line_id, error);
   GstElement *elements[] = { engine->mixer, mixer_caps, volume };
