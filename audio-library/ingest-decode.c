@@ -6,10 +6,12 @@
 #include "air-copy.h"
 #include "decoders.h"
 #include "framing.h"
+#include "mp4-edit.h"
 #include "spot.h"
 
 #include "i18n.h"
 
+#include <glib/gstdio.h>
 #include <gst/pbutils/pbutils.h>
 #include <string.h>
 
@@ -182,19 +184,51 @@ ingest_check_structure(const char *path, const char *copy_path, const Probe *pro
   return TRUE;
 }
 
-/* Clips one decoded buffer to the segment as a sink would clip it (this
- * drops e.g. the AAC priming samples an MP4 edit list marks) and adds its
- * frames to the count and the loudness. Takes buffer; returns what is left
- * of it, or NULL if nothing is. Before the first caps, buffer is returned
- * as it is and not counted. */
+/* Clips buffer (taken) to decode->edit, in frames: the edit's bounds in
+ * nanoseconds, rounded, made gst_audio_buffer_clip() keep a frame too many
+ * at either end. Returns what is left, or NULL. */
+static GstBuffer *
+clip_to_edit(Decode *decode, GstBuffer *buffer)
+{
+  if (!GST_BUFFER_PTS_IS_VALID(buffer))
+    return buffer;
+  int rate = GST_AUDIO_INFO_RATE(&decode->info);
+  gsize bpf = (gsize)GST_AUDIO_INFO_BPF(&decode->info);
+  GstAudioMeta *meta = gst_buffer_get_audio_meta(buffer);
+  gint64 frames = meta != NULL ? (gint64)meta->samples
+                               : (gint64)(gst_buffer_get_size(buffer) / bpf);
+  gint64 first = (gint64)gst_util_uint64_scale_round(GST_BUFFER_PTS(buffer), (guint64)rate,
+                                                     GST_SECOND);
+  gint64 from = MAX(first, loa_mp4_edit_first_frame(&decode->edit, rate));
+  gint64 to = MIN(first + frames, loa_mp4_edit_end_frame(&decode->edit, rate));
+  if (to <= from) {
+    gst_buffer_unref(buffer);
+    return NULL;
+  }
+  if (from == first && to == first + frames)
+    return buffer;
+  GstBuffer *cut = gst_audio_buffer_truncate(buffer, bpf, (gsize)(from - first),
+                                             (gsize)(to - from));
+  GST_BUFFER_PTS(cut) = gst_util_uint64_scale_int((guint64)from, GST_SECOND, rate);
+  GST_BUFFER_DURATION(cut) = gst_util_uint64_scale_int((guint64)(to - from), GST_SECOND, rate);
+  return cut;
+}
+
+/* Clips one decoded buffer to the segment as a sink would clip it, or to
+ * the MP4 edit (clip_to_edit), which drops e.g. an AAC encoder's priming,
+ * and adds its frames to the count and the loudness. Takes buffer; returns
+ * what is left of it, or NULL if nothing is. Before the first caps, buffer
+ * is returned as it is and not counted. */
 static GstBuffer *
 count_buffer(Decode *decode, GstBuffer *buffer)
 {
   if (!decode->have_info)
     return buffer;
-  GstBuffer *clipped = gst_audio_buffer_clip(buffer, &decode->segment,
-                                             GST_AUDIO_INFO_RATE(&decode->info),
-                                             GST_AUDIO_INFO_BPF(&decode->info));
+  GstBuffer *clipped = decode->clip_to_edit
+                         ? clip_to_edit(decode, buffer)
+                         : gst_audio_buffer_clip(buffer, &decode->segment,
+                                                 GST_AUDIO_INFO_RATE(&decode->info),
+                                                 GST_AUDIO_INFO_BPF(&decode->info));
   if (clipped == NULL)
     return NULL;
   /* A planar buffer (FFmpeg's AAC decoder gives F32 planar) is clipped by
@@ -216,11 +250,13 @@ count_buffer(Decode *decode, GstBuffer *buffer)
 
 /* GStreamer 1.22's qtdemux does not push an MP4's last sample when it starts
  * inside the edit list's range ("we reached the end of our segment"): an
- * AAC spot from ffmpeg decodes 80-370 frames short of the length its file
+ * AAC spot from ffmpeg decoded 80-370 frames short of the length its file
  * declares, and a spot after it in an event would start that much early.
- * The air copy is filled out to the segment's stop with silence instead, if
- * what is missing is at most this much (two AAC frames): the spot then
- * lasts what its file says. The missing audio itself cannot be had. */
+ * The plain case (one audio track, one edit) is now decoded with its edit
+ * list hidden (hide_mp4_edit()), which gives those frames. For any other
+ * MP4 the air copy is still filled out to the segment's stop with silence,
+ * if what is missing is at most this much (two AAC frames): the spot then
+ * lasts what its file says, with silence for its last frames. */
 #define TAIL_PAD_MAX_FRAMES 2048
 
 /* At the end of the counted stream: the silence that fills it out to the
@@ -228,12 +264,16 @@ count_buffer(Decode *decode, GstBuffer *buffer)
 static GstBuffer *
 tail_padding(Decode *decode)
 {
-  if (!decode->pad_tail || !decode->have_info || !GST_CLOCK_TIME_IS_VALID(decode->end) ||
-      !GST_CLOCK_TIME_IS_VALID(decode->segment.stop) || decode->segment.stop <= decode->end)
+  if (!decode->pad_tail || !decode->have_info || !GST_CLOCK_TIME_IS_VALID(decode->end))
     return NULL;
   int rate = GST_AUDIO_INFO_RATE(&decode->info);
-  guint64 missing = gst_util_uint64_scale_int_round(decode->segment.stop - decode->end, rate,
-                                                    GST_SECOND);
+  GstClockTime stop = decode->segment.stop;
+  if (decode->clip_to_edit)
+    stop = gst_util_uint64_scale_int((guint64)loa_mp4_edit_end_frame(&decode->edit, rate),
+                                     GST_SECOND, rate);
+  if (!GST_CLOCK_TIME_IS_VALID(stop) || stop <= decode->end)
+    return NULL;
+  guint64 missing = gst_util_uint64_scale_int_round(stop - decode->end, rate, GST_SECOND);
   if (missing == 0 || missing > TAIL_PAD_MAX_FRAMES)
     return NULL;
   gsize size = (gsize)missing * (gsize)GST_AUDIO_INFO_BPF(&decode->info);
@@ -384,8 +424,9 @@ on_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer dat
     g_object_set(element, "max-errors", 0, NULL);
 }
 
-gboolean
-ingest_decode_copy(const char *path, const char *copy_path, GstClockTime expected, Decode *decode,
+/* Decodes file (copy_path or the copy of it with its edit list hidden). */
+static gboolean
+decode_file(const char *path, const char *file, GstClockTime expected, Decode *decode,
             GError **error)
 {
   g_autoptr(GstElement) pipeline = gst_pipeline_new("loa-ingest-decode");
@@ -401,7 +442,7 @@ ingest_decode_copy(const char *path, const char *copy_path, GstClockTime expecte
     g_clear_object(&decodebin);
     return FALSE;
   }
-  g_object_set(source, "location", copy_path, NULL);
+  g_object_set(source, "location", file, NULL);
   gst_bin_add_many(GST_BIN(pipeline), source, decodebin, NULL);
   if (!gst_element_link(source, decodebin)) {
     g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_SYSTEM,
@@ -471,6 +512,48 @@ ingest_decode_copy(const char *path, const char *copy_path, GstClockTime expecte
   case GST_STATE_CHANGE_NO_PREROLL:
     break;
   }
+  return ok;
+}
+
+/* GStreamer 1.22's qtdemux does not decode the end of most M4A files
+ * (mp4-edit.h). If copy_path is such a file, writes a temporary copy of it
+ * with its edit list hidden into *hidden and sets decode to clip to the
+ * edit; *hidden stays NULL for any other file. FALSE only if the copy
+ * cannot be written (LOA_SPOT_ERROR_SYSTEM). */
+static gboolean
+hide_mp4_edit(const char *path, const char *copy_path, Decode *decode, char **hidden,
+              GError **error)
+{
+  *hidden = NULL;
+  g_autoptr(GMappedFile) mapped = g_mapped_file_new(copy_path, FALSE, NULL);
+  if (mapped == NULL)
+    return TRUE;  /* the decode itself says what is wrong with the file */
+  const guint8 *data = (const guint8 *)g_mapped_file_get_contents(mapped);
+  gsize size = g_mapped_file_get_length(mapped);
+  LoaMp4Edit edit;
+  if (data == NULL || !loa_mp4_edit_read(data, size, &edit))
+    return TRUE;
+  g_autoptr(GError) local = NULL;
+  *hidden = loa_mp4_edit_hidden_copy(data, size, &edit, &local);
+  if (*hidden == NULL) {
+    g_set_error(error, LOA_SPOT_ERROR, LOA_SPOT_ERROR_SYSTEM, "%s: %s", path, local->message);
+    return FALSE;
+  }
+  decode->clip_to_edit = TRUE;
+  decode->edit = edit;
+  return TRUE;
+}
+
+gboolean
+ingest_decode_copy(const char *path, const char *copy_path, GstClockTime expected, Decode *decode,
+                   GError **error)
+{
+  g_autofree char *hidden = NULL;
+  if (!hide_mp4_edit(path, copy_path, decode, &hidden, error))
+    return FALSE;
+  gboolean ok = decode_file(path, hidden != NULL ? hidden : copy_path, expected, decode, error);
+  if (hidden != NULL)
+    g_unlink(hidden);
   return ok;
 }
 

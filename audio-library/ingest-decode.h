@@ -6,6 +6,7 @@
 #pragma once
 
 #include "loudness.h"
+#include "mp4-edit.h"
 
 #include <gst/audio/audio.h>
 #include <gst/gst.h>
@@ -55,6 +56,10 @@ typedef struct {
   gboolean pad_tail;       /* with air_path: fill a short last frame out to the segment's stop */
   GstClockTime end;        /* stream time just after the last counted frame; NONE before */
   gint64 padded;           /* frames of silence added at the end (pad_tail) */
+  /* An MP4 decoded with its edit list hidden (mp4-edit.h) is clipped to the
+   * edit instead of to its stream's segment: set by ingest_decode_copy(). */
+  gboolean clip_to_edit;
+  LoaMp4Edit edit;
 } Decode;
 
 void ingest_decode_clear(Decode *decode);
@@ -74,7 +79,9 @@ gboolean ingest_check_structure(const char *path, const char *copy_path, const P
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Decodes the copy at copy_path to the end, counting frames into decode and
- * writing the air copy to decode->air_path if set. FALSE with
+ * writing the air copy to decode->air_path if set. An MP4 with a plain edit
+ * list is decoded from a temporary copy with the list hidden, and clipped to
+ * the edit here (mp4-edit.h). FALSE with
  * LOA_SPOT_ERROR_NOT_AUDIO if decoding reports an error or a decoder warns
  * about damaged data, _SYSTEM if the pipeline cannot be built. */
 gboolean ingest_decode_copy(const char *path, const char *copy_path, GstClockTime expected,

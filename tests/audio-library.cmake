@@ -21,8 +21,13 @@ add_executable(test-audio-library-decoders audio-library/test-decoders.c)
 target_link_libraries(test-audio-library-decoders PRIVATE loa-audio-library)
 add_test(NAME audio-library.decoders COMMAND test-audio-library-decoders)
 
+# The MP4 edit list reader (GStreamer 1.22's qtdemux drops an M4A's end).
+add_executable(test-audio-library-mp4-edit audio-library/test-mp4-edit.c)
+target_link_libraries(test-audio-library-mp4-edit PRIVATE loa-audio-library)
+add_test(NAME audio-library.mp4-edit COMMAND test-audio-library-mp4-edit)
+
 set_tests_properties(audio-library.ingest audio-library.cli audio-library.mp3-gapless
-  audio-library.ingest-mp3 audio-library.decoders PROPERTIES
+  audio-library.ingest-mp3 audio-library.decoders audio-library.mp4-edit PROPERTIES
   TIMEOUT 60 SKIP_RETURN_CODE 77 ENVIRONMENT "G_DEBUG=fatal-criticals;LC_ALL=C.UTF-8")
 
 # Loudness against reference signals (EBU Tech 3341/3342), cues, review rules,
