@@ -1,6 +1,7 @@
 /* Framing checks of WAV, Ogg and MPEG audio files (see framing.h). */
 #include "framing.h"
 
+#include "bytes.h"
 #include "mp3-gapless.h"
 
 #include "i18n.h"
@@ -13,18 +14,6 @@
  * at the audio itself, and let through what they do not understand (the
  * decode check still applies). */
 
-static guint32
-read_le32(const guint8 *p)
-{
-  return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
-}
-
-static guint32
-read_be32(const guint8 *p)
-{
-  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | (guint32)p[3];
-}
-
 /* WAV: wavparse clips a data chunk that runs past the end of the file to what
  * is there, so a WAV cut in half plays as a shorter, "valid" one. */
 char *
@@ -33,7 +22,7 @@ loa_framing_check_wav(const guint8 *data, gsize size)
   if (size < 12 || memcmp(data, "RIFF", 4) != 0 || memcmp(data + 8, "WAVE", 4) != 0)
     return NULL;  /* RF64 and other variants: left to the decode */
   for (guint64 offset = 12; offset + 8 <= size;) {
-    guint32 length = read_le32(data + offset + 4);
+    guint32 length = loa_read_le32(data + offset + 4);
     if (memcmp(data + offset, "data", 4) == 0) {
       /* 0 and 0xFFFFFFFF are what writers leave when they stream and never
        * come back to fill in the length: nothing declared, nothing to check. */
@@ -94,7 +83,7 @@ loa_framing_check_ogg(const guint8 *data, gsize size)
         body += page[i];
     if (header > left || header + body > left)
       return g_strdup(_("truncated: the last Ogg page is incomplete"));
-    if (ogg_crc(page, header + body) != read_le32(page + 22))
+    if (ogg_crc(page, header + body) != loa_read_le32(page + 22))
       return g_strdup_printf(_("damaged: the Ogg page at byte %zu"
                                " fails its checksum"),
                              offset);
@@ -119,16 +108,16 @@ mpeg_frame_length(guint32 h)
 static gint64
 xing_frames(const guint8 *frame, guint length)
 {
-  guint32 h = read_be32(frame);
+  guint32 h = loa_read_be32(frame);
   gboolean mpeg1 = ((h >> 19) & 3) == 3;
   gboolean mono = ((h >> 6) & 3) == 3;
   guint offset = 4 + (mpeg1 ? (mono ? 17 : 32) : (mono ? 9 : 17));
   if (offset + 12 > length ||
       (memcmp(frame + offset, "Xing", 4) != 0 && memcmp(frame + offset, "Info", 4) != 0))
     return -1;
-  if (!(read_be32(frame + offset + 4) & 1))
+  if (!(loa_read_be32(frame + offset + 4) & 1))
     return -1;
-  return read_be32(frame + offset + 8);
+  return loa_read_be32(frame + offset + 8);
 }
 
 /* MP3 (and MP1/MP2): mpegaudioparse drops a torn last frame and skips
@@ -149,18 +138,18 @@ loa_framing_check_mpeg_audio(const guint8 *data, gsize size)
   /* Some encoders leave junk before the first frame and players skip it:
    * start at the first header that is followed by another one. */
   for (; offset + 4 <= size; offset++) {
-    guint length = mpeg_frame_length(read_be32(data + offset));
+    guint length = mpeg_frame_length(loa_read_be32(data + offset));
     if (length != 0 && offset + length + 4 <= size &&
-        mpeg_frame_length(read_be32(data + offset + length)) != 0)
+        mpeg_frame_length(loa_read_be32(data + offset + length)) != 0)
       break;
   }
   if (offset + 4 > size)
     return NULL;  /* no two fixed-length frames in a row (free format?): decode decides */
 
-  gint64 declared = xing_frames(data + offset, mpeg_frame_length(read_be32(data + offset)));
+  gint64 declared = xing_frames(data + offset, mpeg_frame_length(loa_read_be32(data + offset)));
   gint64 frames = 0;
   while (offset < size) {
-    guint length = size - offset >= 4 ? mpeg_frame_length(read_be32(data + offset)) : 0;
+    guint length = size - offset >= 4 ? mpeg_frame_length(loa_read_be32(data + offset)) : 0;
     if (length != 0) {
       if (length > size - offset)
         return g_strdup(_("truncated: the last MPEG audio frame is incomplete"));

@@ -13,6 +13,8 @@
  * the input is whatever a culture office sent. */
 #include "mp3-gapless.h"
 
+#include "bytes.h"
+
 #include <string.h>
 
 #define ID3V2_HEADER_SIZE 10
@@ -24,12 +26,6 @@
  * byte 190, and over the next frame's place (zeros in its buffer) for short
  * mono or MPEG-2 Info frames. */
 #define LAVC_TAG_CRC_SPAN 190
-
-static guint32
-read_be32(const guint8 *p)
-{
-  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | (guint32)p[3];
-}
 
 gboolean
 loa_mpeg_frame_header_parse(guint32 h, LoaMpegFrameHeader *header)
@@ -107,10 +103,10 @@ find_first_frame(const guint8 *data, gsize size, LoaMpegFrameHeader *header)
    * skipped, and a header counts only if the next frame's header follows. */
   LoaMpegFrameHeader next;
   for (; size - offset >= 4; offset++) {
-    if (!loa_mpeg_frame_header_parse(read_be32(data + offset), header))
+    if (!loa_mpeg_frame_header_parse(loa_read_be32(data + offset), header))
       continue;
     if (header->length <= size - offset && size - offset - header->length >= 4 &&
-        loa_mpeg_frame_header_parse(read_be32(data + offset + header->length), &next))
+        loa_mpeg_frame_header_parse(loa_read_be32(data + offset + header->length), &next))
       return (gssize)offset;
   }
   return -1;
@@ -182,13 +178,13 @@ loa_mp3_gapless_read(const guint8 *data, gsize size, LoaMp3Gapless *info)
   if (at + 8 > available ||
       (memcmp(frame + at, "Xing", 4) != 0 && memcmp(frame + at, "Info", 4) != 0))
     return LOA_MP3_GAPLESS_ABSENT;
-  guint32 flags = read_be32(frame + at + 4);
+  guint32 flags = loa_read_be32(frame + at + 4);
   at += 8;
   gint64 frames = -1;
   if (flags & 1) {
     if (at + 4 > available)
       return LOA_MP3_GAPLESS_ABSENT;
-    guint32 declared = read_be32(frame + at);
+    guint32 declared = loa_read_be32(frame + at);
     frames = declared > 0 ? (gint64)declared : -1;
     at += 4;
   }

@@ -5,6 +5,7 @@
 
 #include "mp4-edit.h"
 
+#include "bytes.h"
 #include "i18n.h"
 
 #include <errno.h>
@@ -25,19 +26,19 @@ next_box(const guint8 *data, gsize *pos, gsize end, Box *box, guint32 *type)
 {
   if (*pos > end || end - *pos < 8)
     return FALSE;
-  guint64 size = GST_READ_UINT32_BE(data + *pos);
+  guint64 size = loa_read_be32(data + *pos);
   gsize header = 8;
   if (size == 1) {
     if (end - *pos < 16)
       return FALSE;
-    size = GST_READ_UINT64_BE(data + *pos + 8);
+    size = loa_read_be64(data + *pos + 8);
     header = 16;
   } else if (size == 0) {
     size = end - *pos;  /* to the end of its parent */
   }
   if (size < header || size > end - *pos)
     return FALSE;
-  *type = GST_READ_UINT32_BE(data + *pos + 4);
+  *type = loa_read_be32(data + *pos + 4);
   box->start = *pos;
   box->payload = *pos + header;
   box->end = *pos + (gsize)size;
@@ -45,7 +46,7 @@ next_box(const guint8 *data, gsize *pos, gsize end, Box *box, guint32 *type)
   return TRUE;
 }
 
-#define FOURCC(s) GST_READ_UINT32_BE(s)
+#define FOURCC(s) loa_read_be32((const guint8 *)(s))
 
 /* The first child of parent of the given type; FALSE if there is none. */
 static gboolean
@@ -71,7 +72,7 @@ read_timescale(const guint8 *data, const Box *box, guint32 *timescale, gsize *du
   gsize at = box->payload + (wide ? 20 : 12);
   if (at + 4 + (wide ? 8 : 4) > box->end)
     return FALSE;
-  *timescale = GST_READ_UINT32_BE(data + at);
+  *timescale = loa_read_be32(data + at);
   *duration_offset = at + 4;
   *duration_size = wide ? 8 : 4;
   return *timescale > 0;
@@ -82,7 +83,7 @@ is_audio_track(const guint8 *data, const Box *trak)
 {
   Box mdia, hdlr;
   return find_child(data, trak, "mdia", &mdia) && find_child(data, &mdia, "hdlr", &hdlr) &&
-         hdlr.payload + 12 <= hdlr.end && GST_READ_UINT32_BE(data + hdlr.payload + 8) ==
+         hdlr.payload + 12 <= hdlr.end && loa_read_be32(data + hdlr.payload + 8) ==
                                              FOURCC("soun");
 }
 
@@ -99,21 +100,21 @@ read_edit(const guint8 *data, const Box *trak, LoaMp4Edit *edit)
   if (elst.payload + 8 > elst.end)
     return FALSE;
   gboolean wide = data[elst.payload] == 1;
-  guint32 entries = GST_READ_UINT32_BE(data + elst.payload + 4);
+  guint32 entries = loa_read_be32(data + elst.payload + 4);
   gsize at = elst.payload + 8;
   if (entries != 1 || at + (wide ? 20 : 12) > elst.end)
     return FALSE;
   gint64 media_time;
   if (wide) {
-    edit->duration = GST_READ_UINT64_BE(data + at);
-    media_time = (gint64)GST_READ_UINT64_BE(data + at + 8);
+    edit->duration = loa_read_be64(data + at);
+    media_time = (gint64)loa_read_be64(data + at + 8);
     at += 16;
   } else {
-    edit->duration = GST_READ_UINT32_BE(data + at);
-    media_time = (gint32)GST_READ_UINT32_BE(data + at + 4);
+    edit->duration = loa_read_be32(data + at);
+    media_time = (gint32)loa_read_be32(data + at + 4);
     at += 8;
   }
-  guint32 rate = GST_READ_UINT32_BE(data + at);
+  guint32 rate = loa_read_be32(data + at);
   if (media_time <= 0 || rate != 0x00010000 || edit->duration == 0)
     return FALSE;
   edit->media_time = (guint64)media_time;
