@@ -4,6 +4,8 @@
  * exactly and never read outside the file (the sanitizer build checks). */
 #include "mp4-edit.h"
 
+#include "bytes.h"
+
 #include "../common/test-util.h"
 
 #include <glib/gstdio.h>
@@ -53,13 +55,7 @@ fixture_tear_down(Fixture *fixture, gconstpointer data)
   g_free(fixture->dir);
 }
 
-/* Big-endian at any alignment (GST_READ_UINT32_BE may load unaligned). */
-static guint32
-be32(const guint8 *p)
-{
-  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
-}
-
+/* Big-endian at any alignment. */
 static void
 put_be32(guint8 *p, guint32 v)
 {
@@ -97,7 +93,7 @@ test_read(Fixture *fixture, gconstpointer data)
     g_assert_cmpmem(bytes + edit.edts_type_offset, 4, "edts", 4);
     g_assert_cmpuint(edit.mvhd_duration_size, ==, 4);
     /* The movie's duration: ffmpeg rounds it apart from the edit's. */
-    guint32 movie = be32(bytes + edit.mvhd_duration_offset);
+    guint32 movie = loa_read_be32(bytes + edit.mvhd_duration_offset);
     g_assert_cmpuint(movie, >=, 1111);
     g_assert_cmpuint(movie, <=, 1112);
   }
