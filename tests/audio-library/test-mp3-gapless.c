@@ -8,6 +8,8 @@
  * loa_mp3_gapless_bounds() between a trimmed and an untrimmed decode. */
 #include "mp3-gapless.h"
 
+#include "bytes.h"
+
 #include <string.h>
 
 /* MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, joint stereo: 417-byte frames. */
@@ -52,15 +54,6 @@ reference_crc16(const guint8 *data, gsize size)
   return crc;
 }
 
-static void
-put_be32(guint8 *p, guint32 v)
-{
-  p[0] = (guint8)(v >> 24);
-  p[1] = (guint8)(v >> 16);
-  p[2] = (guint8)(v >> 8);
-  p[3] = (guint8)v;
-}
-
 static guint
 frame_length(guint32 header)
 {
@@ -92,20 +85,20 @@ make_file(const Spec *spec)
   g_byte_array_set_size(file, 2 * length);
   guint8 *frame = file->data;
   memset(frame, 0, 2 * length);
-  put_be32(frame, spec->header);
-  put_be32(frame + length, spec->header);
+  loa_write_be32(frame, spec->header);
+  loa_write_be32(frame + length, spec->header);
   if (spec->marker == NULL)
     return file;
   gsize at = g_str_equal(spec->marker, "VBRI") ? 36 : xing_offset(spec->header);
   memcpy(frame + at, spec->marker, 4);
-  put_be32(frame + at + 4, spec->flags);
+  loa_write_be32(frame + at + 4, spec->flags);
   at += 8;
   if (spec->flags & 1) {
-    put_be32(frame + at, spec->frames);
+    loa_write_be32(frame + at, spec->frames);
     at += 4;
   }
   if (spec->flags & 2) {
-    put_be32(frame + at, 2 * length);
+    loa_write_be32(frame + at, 2 * length);
     at += 4;
   }
   if (spec->flags & 4) {
@@ -114,7 +107,7 @@ make_file(const Spec *spec)
     at += 100;
   }
   if (spec->flags & 8) {
-    put_be32(frame + at, 75);
+    loa_write_be32(frame + at, 75);
     at += 4;
   }
   if (spec->encoder == NULL)
@@ -127,7 +120,7 @@ make_file(const Spec *spec)
   frame[at + 21] = (guint8)(delay_padding >> 16);
   frame[at + 22] = (guint8)(delay_padding >> 8);
   frame[at + 23] = (guint8)delay_padding;
-  put_be32(frame + at + 28, 2 * length);  /* music length */
+  loa_write_be32(frame + at + 28, 2 * length);  /* music length */
   guint16 crc;
   if (spec->crc == CRC_LAVC) {
     guint8 span[190] = { 0 };
@@ -338,7 +331,7 @@ test_garbage(void)
       for (gsize i = 0; i < size; i++)
         data[i] = (guint8)g_rand_int_range(rand, 0, 256);
       if (size >= 4 && g_rand_boolean(rand))
-        put_be32(data, g_rand_boolean(rand) ? HEADER_STEREO : HEADER_MPEG2);
+        loa_write_be32(data, g_rand_boolean(rand) ? HEADER_STEREO : HEADER_MPEG2);
       break;
     default: {
       GByteArray *source = round % 3 == 1 ? good : good_mono;

@@ -55,16 +55,6 @@ fixture_tear_down(Fixture *fixture, gconstpointer data)
   g_free(fixture->dir);
 }
 
-/* Big-endian at any alignment. */
-static void
-put_be32(guint8 *p, guint32 v)
-{
-  p[0] = (guint8)(v >> 24);
-  p[1] = (guint8)(v >> 16);
-  p[2] = (guint8)(v >> 8);
-  p[3] = (guint8)v;
-}
-
 static gsize
 find(const guint8 *data, gsize size, const char *what)
 {
@@ -113,17 +103,17 @@ test_not_plain(Fixture *fixture, gconstpointer data)
   g_autofree guint8 *copy = g_memdup2(bytes, size);
   /* Two edits. */
   gsize elst = find(copy, size, "elst");
-  put_be32(copy + elst + 8, 2);
+  loa_write_be32(copy + elst + 8, 2);
   g_assert_false(loa_mp4_edit_read(copy, size, &edit));
-  put_be32(copy + elst + 8, 1);
+  loa_write_be32(copy + elst + 8, 1);
   g_assert_true(loa_mp4_edit_read(copy, size, &edit));
   /* An empty edit (media time -1) and a slowed one. */
-  put_be32(copy + elst + 16, 0xFFFFFFFF);
+  loa_write_be32(copy + elst + 16, 0xFFFFFFFF);
   g_assert_false(loa_mp4_edit_read(copy, size, &edit));
-  put_be32(copy + elst + 16, 1024);
-  put_be32(copy + elst + 20, 0x00008000);
+  loa_write_be32(copy + elst + 16, 1024);
+  loa_write_be32(copy + elst + 20, 0x00008000);
   g_assert_false(loa_mp4_edit_read(copy, size, &edit));
-  put_be32(copy + elst + 20, 0x00010000);
+  loa_write_be32(copy + elst + 20, 0x00010000);
   /* No longer a sound track. */
   gsize hdlr = find(copy, size, "hdlr");
   memcpy(copy + hdlr + 12, "vide", 4);
